@@ -1,0 +1,10 @@
+"""LEViTPose: a lightweight, efficient vision-transformer pose estimator.
+
+Importing this package registers its modules (backbones, heads, hooks) into
+MMPose's registries, so MMPose configs can use them through
+``custom_imports = dict(imports=['levitpose'])``.
+"""
+from . import models  # noqa: F401  registers into mmpose.registry.MODELS
+from .version import __version__
+
+__all__ = ['__version__']

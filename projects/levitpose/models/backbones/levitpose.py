@@ -1,0 +1,262 @@
+"""LEViTPose backbone: three LeViT/EfficientViT-style stages at strides 4, 8
+and 16 built from LEViTPose blocks with CGSR-MHA attention.
+
+The paper (LEViTPose, lightweight efficient vision transformer for pose
+estimation) released numbers only; this is a re-implementation from its
+description. The block is the sandwich of EfficientViT (Liu et al., CVPR
+2023, https://arxiv.org/abs/2305.07027) with attention replaced by CGSR-MHA;
+the fusion and layout habits follow timm's ``efficientvit_msra.py``.
+"""
+from numbers import Integral
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+from mmpose.models.backbones.base_backbone import BaseBackbone
+from mmpose.registry import MODELS
+from mmpose.utils.typing import OptConfigType
+from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from ..layers import LEViTPoseStage, LightStem, SubsampleEmbed, fuse_modules
+
+__all__ = ['LEViTPose', 'parse_input_size', 'parse_out_indices']
+
+#: Feature maps must divide evenly down to the keys/values at stride 32.
+SIZE_DIVISOR = 32
+
+
+def parse_input_size(input_size: Sequence[int]) -> Tuple[int, int]:
+    """Validate an ``(w, h)`` input size: two positive multiples of 32.
+
+    Raises:
+        ValueError: naming the bad value and what is allowed.
+    """
+    if (not isinstance(input_size, (tuple, list)) or len(input_size) != 2
+            or not all(
+                isinstance(v, Integral) and not isinstance(v, bool)
+                for v in input_size)):
+        raise ValueError('input_size must be a (w, h) pair of ints, got '
+                         f'{input_size!r}')
+    w, h = (int(v) for v in input_size)
+    if w <= 0 or h <= 0 or w % SIZE_DIVISOR or h % SIZE_DIVISOR:
+        raise ValueError(f'input_size (w, h) must be positive multiples of '
+                         f'{SIZE_DIVISOR} (e.g. (192, 256), (256, 256), '
+                         f'(288, 384)), got {input_size!r}')
+    return w, h
+
+
+def parse_out_indices(out_indices: Union[int, Sequence[int]],
+                      num_stages: int) -> Tuple[int, ...]:
+    """Normalise ``out_indices`` to sorted non-negative stage indices.
+
+    Raises:
+        ValueError: if an index is outside ``[-num_stages, num_stages)``.
+    """
+    if isinstance(out_indices, Integral):
+        out_indices = (out_indices, )
+    allowed = range(-num_stages, num_stages)
+    if (not isinstance(out_indices, (tuple, list)) or not out_indices
+            or any(not isinstance(i, Integral) or i not in allowed
+                   for i in out_indices)):
+        raise ValueError(
+            f'out_indices must be a non-empty sequence of ints in '
+            f'[{-num_stages}, {num_stages - 1}], got {out_indices!r}')
+    return tuple(sorted({int(i) % num_stages for i in out_indices}))
+
+
+@MODELS.register_module()
+class LEViTPose(BaseBackbone):
+    """LEViTPose backbone.
+
+    ``LStem & OPE`` embeds the image at stride 4, ``Subsample & OPE``
+    halves the resolution before stages 2 and 3 (strides 8 and 16); each
+    stage then stacks LEViTPose blocks
+    ``DWConv -> FFN -> CGSR-MHA -> DWConv -> FFN`` (all residual).
+    Everything runs in ``(B, C, H, W)`` layout with Conv+BN pairs that
+    :meth:`switch_to_deploy` folds away.
+
+    The paper gives the layout but not the widths; the :attr:`arch_zoo`
+    values were chosen so that the whole top-down model (this backbone +
+    :class:`LFRMHead`, 256x256 input) reproduces the paper's size, counted
+    with ``tools/analysis_tools/get_flops.py``; ``docs/architecture.md``
+    explains every column. In short: keys/values are always reduced to
+    stride 32 (``sr_ratios`` 8/4/2) so attention is cheap at every stage;
+    the first stage is narrow (depthwise work at stride 4 is slow per FLOP)
+    and the FLOPs sit in dense 1x1 convolutions at strides 8/16.
+
+    Args:
+        arch (str | dict): ``'tiny'``, ``'small'`` or a dict with every key
+            of :attr:`arch_keys`. Defaults to ``'small'``.
+        input_size (tuple[int, int]): ``(w, h)`` as in MMPose codecs; both
+            multiples of 32. The model holds no size-specific tables, so
+            this only validates the size the model is configured for.
+            Defaults to ``(192, 256)``.
+        in_channels (int): Image channels. Defaults to 3.
+        out_indices (Sequence[int]): Stages to return (0, 1, 2 at strides
+            4, 8, 16; negative counts from the end). Defaults to ``(2, )``.
+        frozen_stages (int): Stages ``0..frozen_stages`` (the stem is part
+            of stage 0) are frozen: eval mode, no gradients. ``-1`` freezes
+            nothing. Defaults to -1.
+        norm_eval (bool): Keep every BatchNorm in eval mode while training.
+            Defaults to False.
+        drop_path_rate (float): Stochastic depth rate, increasing linearly
+            over the blocks to this value. Defaults to 0.
+        deploy (bool): Build with Conv/Linear+BN already fused (to load a
+            checkpoint saved after :meth:`switch_to_deploy`).
+            Defaults to False.
+        init_cfg (dict | list[dict], optional): See :class:`BaseModule`.
+            Defaults to None (PyTorch initialisation, zero-initialised
+            BN at the end of every residual branch).
+    """
+
+    arch_keys = ('stem_channels', 'embed_dims', 'depths', 'num_groups',
+                 'key_dims', 'sr_ratios', 'ffn_ratios')
+    #: Columns: stem width; channels, blocks, attention groups, query/key
+    #: channels per group, key/value reduction and FFN expansion per stage.
+    arch_zoo: Dict[str, dict] = {
+        'tiny':
+        dict(
+            stem_channels=16,
+            embed_dims=(32, 64, 128),
+            depths=(1, 1, 2),
+            num_groups=(2, 2, 4),
+            key_dims=(16, 16, 16),
+            sr_ratios=(8, 4, 2),
+            ffn_ratios=(2, 2, 2)),
+        'small':
+        dict(
+            stem_channels=16,
+            embed_dims=(32, 96, 192),
+            depths=(1, 2, 3),
+            num_groups=(2, 3, 4),
+            key_dims=(16, 16, 16),
+            sr_ratios=(8, 4, 2),
+            ffn_ratios=(2, 2, 2)),
+    }
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'small',
+                 input_size: Tuple[int, int] = (192, 256),
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (2, ),
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 drop_path_rate: float = 0.,
+                 deploy: bool = False,
+                 init_cfg: OptConfigType = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.arch = self._parse_arch(arch)
+        self.input_size = parse_input_size(input_size)
+        dims = self.arch['embed_dims']
+        num_stages = len(dims)
+        self.out_indices = parse_out_indices(out_indices, num_stages)
+        if (not isinstance(frozen_stages, Integral)
+                or not -1 <= frozen_stages < num_stages):
+            raise ValueError(f'frozen_stages must be an int in '
+                             f'[-1, {num_stages - 1}], got {frozen_stages!r}')
+        if not 0. <= drop_path_rate < 1.:
+            raise ValueError(
+                f'drop_path_rate must be in [0, 1), got {drop_path_rate!r}')
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        self.out_channels = tuple(dims[i] for i in self.out_indices)
+
+        total = sum(self.arch['depths'])
+        rates = [drop_path_rate * i / max(total - 1, 1) for i in range(total)]
+        self.stages = nn.ModuleList()
+        for i, depth in enumerate(self.arch['depths']):
+            if i == 0:
+                embed = LightStem(in_channels, self.arch['stem_channels'],
+                                  dims[0])
+            else:
+                embed = SubsampleEmbed(dims[i - 1], dims[i])
+            self.stages.append(
+                LEViTPoseStage(
+                    embed,
+                    dims[i],
+                    depth,
+                    num_groups=self.arch['num_groups'][i],
+                    key_dim=self.arch['key_dims'][i],
+                    sr_ratio=self.arch['sr_ratios'][i],
+                    ffn_ratio=self.arch['ffn_ratios'][i],
+                    drop_paths=rates[:depth]))
+            rates = rates[depth:]
+        self.deploy = False
+        if deploy:
+            self.switch_to_deploy()
+        self._freeze_stages()
+
+    @classmethod
+    def _parse_arch(cls, arch: Union[str, dict]) -> dict:
+        """Look ``arch`` up in :attr:`arch_zoo` or check a custom dict."""
+        if isinstance(arch, str):
+            if arch not in cls.arch_zoo:
+                raise ValueError(f'arch {arch!r} is not one of '
+                                 f'{sorted(cls.arch_zoo)} (or a dict)')
+            return dict(cls.arch_zoo[arch])
+        if not isinstance(arch, dict):
+            raise ValueError(f'arch must be one of {sorted(cls.arch_zoo)} '
+                             f'or a dict, got {type(arch).__name__}')
+        missing = set(cls.arch_keys) - set(arch)
+        unknown = set(arch) - set(cls.arch_keys)
+        if missing or unknown:
+            raise ValueError(
+                f'a custom arch needs exactly the keys {cls.arch_keys}; '
+                f'missing {sorted(missing)}, unknown {sorted(unknown)}')
+        num_stages = len(arch['embed_dims'])
+        for key in cls.arch_keys[1:]:
+            if len(arch[key]) != num_stages:
+                raise ValueError(f'arch[{key!r}] has {len(arch[key])} '
+                                 f'entries, embed_dims has {num_stages}')
+        return dict(arch)
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """Return the features of :attr:`out_indices`.
+
+        Args:
+            x (Tensor): Images ``(B, C, H, W)``, ``H`` and ``W`` multiples
+                of 32.
+
+        Returns:
+            tuple[Tensor]: ``(B, C_i, H / s_i, W / s_i)`` for each selected
+            stage ``i`` with stride ``s_i`` in 4, 8, 16.
+        """
+        outs = []
+        for i, stage in enumerate(self.stages):
+            x = stage(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+    def _freeze_stages(self) -> None:
+        """Put stages ``0..frozen_stages`` in eval mode, without grads."""
+        for stage in self.stages[:self.frozen_stages + 1]:
+            stage.eval()
+            for param in stage.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'LEViTPose':
+        """Set the mode, keeping frozen stages and (``norm_eval``) norms in
+        eval mode."""
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for module in self.modules():
+                if isinstance(module, _BatchNorm):
+                    module.eval()
+        return self
+
+    def switch_to_deploy(self, test_cfg: Optional[dict] = None) -> None:
+        """Fold every BatchNorm into the Conv/Linear before it, in place.
+
+        Idempotent: :class:`BasePoseEstimator` calls this on every
+        sub-module that defines it, so a second call does nothing.
+
+        Args:
+            test_cfg (dict, optional): Unused; accepted for MMPose's
+                estimator interface. Defaults to None.
+        """
+        if self.deploy:
+            return
+        fuse_modules(self)
+        self.deploy = True
+        self._freeze_stages()

@@ -1,0 +1,4 @@
+"""Heads registered by LEViTPose."""
+from .lfrm_head import LFRMHead
+
+__all__ = ['LFRMHead']

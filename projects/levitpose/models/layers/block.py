@@ -1,0 +1,118 @@
+"""Sandwich blocks ``DWConv -> FFN -> mixer -> DWConv -> FFN`` (every part
+residual): the LEViTPose block (CGSR-MHA mixer) and its building parts."""
+import torch
+from torch import Tensor, nn
+
+from .attention import CascadedGroupSRAttention
+from .conv_bn import ConvBN
+
+__all__ = ['Residual', 'ConvFFN', 'SandwichBlock', 'LEViTPoseBlock']
+
+
+class Residual(nn.Module):
+    """``x + f(x)``, with stochastic depth on ``f`` while training.
+
+    Args:
+        fn (nn.Module): The residual branch.
+        drop_path (float): Probability of dropping the branch for a sample
+            (stochastic depth). Defaults to 0.
+    """
+
+    def __init__(self, fn: nn.Module, drop_path: float = 0.) -> None:
+        super().__init__()
+        if not 0. <= drop_path < 1.:
+            raise ValueError(
+                f'drop_path must be in [0, 1), got {drop_path}')
+        self.fn = fn
+        self.drop_path = drop_path
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Add the (possibly dropped) branch to its input."""
+        if self.training and self.drop_path > 0.:
+            keep = 1. - self.drop_path
+            mask = torch.rand(
+                x.shape[0], 1, 1, 1, device=x.device).ge_(self.drop_path)
+            return x + self.fn(x) * mask.to(x.dtype).div_(keep)
+        return x + self.fn(x)
+
+
+class ConvFFN(nn.Sequential):
+    """Pointwise feed-forward network ``1x1 conv -> ReLU -> 1x1 conv``.
+
+    Args:
+        dim (int): Input/output channels.
+        hidden_dim (int): Hidden channels.
+    """
+
+    def __init__(self, dim: int, hidden_dim: int) -> None:
+        super().__init__()
+        self.expand = ConvBN(dim, hidden_dim)
+        self.act = nn.ReLU()
+        self.reduce = ConvBN(hidden_dim, dim, zero_init=True)
+
+
+class SandwichBlock(nn.Sequential):
+    """``DWConv -> FFN -> mixer -> DWConv -> FFN``, each part residual.
+
+    The sandwich layout of EfficientViT (Liu et al., CVPR 2023): the
+    token mixer sits between two depthwise convolutions (local mixing and
+    positional information) and two FFNs.
+
+    Args:
+        dim (int): Channels.
+        mixer (nn.Module): The token mixer (``(B, C, H, W)`` in and out).
+        ffn_ratio (float): FFN hidden channels over ``dim``.
+        dw_kernel (int): Kernel of the depthwise convolutions.
+            Defaults to 3.
+        drop_path (float): Stochastic depth of every residual branch.
+            Defaults to 0.
+    """
+
+    def __init__(self,
+                 dim: int,
+                 mixer: nn.Module,
+                 ffn_ratio: float,
+                 dw_kernel: int = 3,
+                 drop_path: float = 0.) -> None:
+        super().__init__()
+        hidden = int(round(dim * ffn_ratio))
+        self.dw0 = Residual(
+            ConvBN(dim, dim, dw_kernel, groups=dim, zero_init=True),
+            drop_path)
+        self.ffn0 = Residual(ConvFFN(dim, hidden), drop_path)
+        self.mixer = Residual(mixer, drop_path)
+        self.dw1 = Residual(
+            ConvBN(dim, dim, dw_kernel, groups=dim, zero_init=True),
+            drop_path)
+        self.ffn1 = Residual(ConvFFN(dim, hidden), drop_path)
+
+
+class LEViTPoseBlock(SandwichBlock):
+    """The LEViTPose block: the sandwich with CGSR-MHA as its mixer.
+
+    Args:
+        dim (int): Channels.
+        num_groups (int): Attention groups.
+        key_dim (int): Query/key channels per group.
+        sr_ratio (int): Spatial reduction of keys/values.
+        ffn_ratio (float): FFN hidden channels over ``dim``.
+        dw_kernel (int): Kernel of the depthwise convolutions.
+            Defaults to 3.
+        drop_path (float): Stochastic depth of every residual branch.
+            Defaults to 0.
+    """
+
+    def __init__(self,
+                 dim: int,
+                 num_groups: int,
+                 key_dim: int,
+                 sr_ratio: int,
+                 ffn_ratio: float,
+                 dw_kernel: int = 3,
+                 drop_path: float = 0.) -> None:
+        super().__init__(
+            dim,
+            CascadedGroupSRAttention(dim, num_groups, key_dim, sr_ratio),
+            ffn_ratio,
+            dw_kernel=dw_kernel,
+            drop_path=drop_path)

@@ -1,0 +1,2 @@
+"""Utilities of LEViTPose (checkpoint safety, FLOP counting, ...)."""
+__all__ = []

@@ -1,0 +1,157 @@
+"""Complete FLOP counting for mmengine's :class:`FlopAnalyzer`.
+
+mmengine counts one multiply-add as one "flop" (as MMPose's ``get_flops``
+and the LEViTPose paper do), but silently skips operators it has no handle
+for, among them ``aten::scaled_dot_product_attention`` and the elementwise
+arithmetic of residual additions, softmax and activations: their FLOPs
+would be missing. :data:`EXTRA_FLOP_HANDLES` adds a handle for each of
+them, and :func:`get_model_complexity` counts a model with the handles
+installed, refusing to report a total that still skips an operator.
+
+Conventions of the added handles (same units as mmengine's own):
+
+- scaled dot-product attention: ``N_q * N_k * (d_k + d_v)`` multiply-adds
+  for the two matrix products plus ``N_q * N_k`` for the softmax (and as
+  many again for an additive mask), per batch element and head.
+- ``baddbmm``: as ``bmm``; elementwise ops: one per output element.
+"""
+from numbers import Number
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import torch
+from mmengine.analysis import FlopAnalyzer, parameter_count
+from mmengine.analysis.jit_handles import (Handle, bmm_flop_jit,
+                                           elementwise_flop_counter, get_shape)
+from torch import nn
+
+__all__ = [
+    'EXTRA_FLOP_HANDLES', 'sdpa_flop_jit', 'build_flop_analyzer',
+    'get_model_complexity', 'UncountedOpsError'
+]
+
+
+def _prod(values: Sequence[int]) -> int:
+    result = 1
+    for value in values:
+        result *= int(value)
+    return result
+
+
+def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> Number:
+    """FLOPs of ``aten::scaled_dot_product_attention``.
+
+    Args:
+        inputs (list): The traced inputs ``(query, key, value, attn_mask,
+            ...)``; query ``(..., N_q, d_k)``, key ``(..., N_k, d_k)``,
+            value ``(..., N_k, d_v)``.
+        outputs (list): The traced outputs (unused).
+
+    Returns:
+        Number: ``batch * N_q * N_k * (d_k + d_v + 1)``, plus
+        ``batch * N_q * N_k`` when an additive mask is given.
+    """
+    q_shape, k_shape, v_shape = (get_shape(v) for v in inputs[:3])
+    *batch, n_q, d_k = q_shape
+    n_k, d_v = k_shape[-2], v_shape[-1]
+    scores = _prod(batch) * n_q * n_k
+    flops = scores * (d_k + d_v + 1)  # QK^T, softmax, AV
+    if len(inputs) > 3 and get_shape(inputs[3]) is not None:
+        flops += scores  # additive mask / bias
+    return flops
+
+
+def _baddbmm_flop_jit(inputs: List[Any], outputs: List[Any]) -> Number:
+    """FLOPs of ``aten::baddbmm(input, batch1, batch2)``: the ``bmm``."""
+    return bmm_flop_jit(inputs[1:3], outputs)
+
+
+_ELEMENTWISE = elementwise_flop_counter(0, 1)  # one per output element
+
+#: Handles for operators mmengine's :class:`FlopAnalyzer` skips.
+EXTRA_FLOP_HANDLES: Dict[str, Handle] = {
+    'aten::scaled_dot_product_attention': sdpa_flop_jit,
+    'aten::baddbmm': _baddbmm_flop_jit,
+    **{
+        f'aten::{name}': _ELEMENTWISE
+        for name in ('add', 'add_', 'sub', 'sub_', 'mul', 'mul_', 'div',
+                     'div_', 'rsub', 'softmax', 'sigmoid', 'sigmoid_',
+                     'hardsigmoid', 'hardsigmoid_', 'hardswish',
+                     'hardswish_', 'gelu', 'silu', 'silu_', 'exp', 'tanh',
+                     'mean', 'sum', 'pow', 'sqrt', 'rsqrt', 'neg')
+    },
+    # adaptive pooling / upsampling variants mmengine lacks
+    'aten::avg_pool2d': elementwise_flop_counter(1, 0),
+    'aten::max_pool2d': elementwise_flop_counter(1, 0),
+    'aten::upsample_bicubic2d': elementwise_flop_counter(0, 16),
+}
+
+#: Operators that do no arithmetic (memory layout, comparisons, masks);
+#: they are ignored explicitly so that every remaining one is reported.
+ZERO_FLOP_OPS: Tuple[str, ...] = (
+    'aten::pixel_shuffle', 'aten::pixel_unshuffle', 'aten::flip',
+    'aten::ge', 'aten::le', 'aten::lt', 'aten::ne', 'aten::rand',
+    'aten::bernoulli_', 'aten::repeat', 'aten::expand_as', 'aten::chunk',
+    'aten::clone', 'aten::split', 'aten::unflatten')
+
+
+class UncountedOpsError(RuntimeError):
+    """A traced model used operators without a FLOP handle."""
+
+
+def build_flop_analyzer(model: nn.Module, inputs: Any) -> FlopAnalyzer:
+    """A :class:`FlopAnalyzer` with :data:`EXTRA_FLOP_HANDLES` installed.
+
+    Args:
+        model (nn.Module): The model to trace.
+        inputs (Tensor | tuple): Positional inputs of ``model.forward``.
+
+    Returns:
+        FlopAnalyzer: The analyzer (lazy: tracing happens on first query).
+    """
+    analyzer = FlopAnalyzer(model, inputs)
+    analyzer.set_op_handle(**EXTRA_FLOP_HANDLES)
+    analyzer.set_op_handle(**{name: None for name in ZERO_FLOP_OPS})
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    return analyzer
+
+
+def get_model_complexity(model: nn.Module,
+                         inputs: Any,
+                         strict: bool = True) -> Dict[str, Any]:
+    """Parameters and complete FLOPs of ``model(*inputs)``.
+
+    Args:
+        model (nn.Module): The model; put it in the mode to count (``eval``
+            for inference FLOPs, which also counts BatchNorm as mmengine
+            does).
+        inputs (Tensor | tuple): Positional inputs of ``model.forward``.
+        strict (bool): Raise :class:`UncountedOpsError` if an operator has
+            no handle. Defaults to True.
+
+    Returns:
+        dict: ``flops`` (int, multiply-adds), ``params`` (int),
+        ``by_operator`` (dict of FLOPs per operator) and ``uncounted``
+        (dict of operator -> calls without a handle).
+    """
+    analyzer = build_flop_analyzer(model, inputs)
+    with torch.no_grad():
+        flops = analyzer.total()
+    uncounted = dict(analyzer.unsupported_ops())
+    if strict and uncounted:
+        raise UncountedOpsError(
+            f'operators without a FLOP handle: {sorted(uncounted)}; add them '
+            'to levitpose.utils.flops.EXTRA_FLOP_HANDLES')
+    return dict(
+        flops=int(flops),
+        params=int(parameter_count(model)['']),
+        by_operator=dict(analyzer.by_operator()),
+        uncounted=uncounted)
+
+
+def format_count(value: Optional[float], unit: str = '') -> str:
+    """``1234567 -> '1.235M'``: a count with an SI suffix."""
+    for suffix, scale in (('G', 1e9), ('M', 1e6), ('K', 1e3)):
+        if abs(value) >= scale:
+            return f'{value / scale:.3f}{suffix}{unit}'
+    return f'{value}{unit}'

@@ -1,0 +1,2 @@
+"""The version of the ``levitpose`` package."""
+__version__ = '0.1.0'

@@ -1,0 +1,139 @@
+"""tools/setup_env.py: the environment builder behind `make test/demo`."""
+import importlib.util
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope='module')
+def setup_env():
+    spec = importlib.util.spec_from_file_location(
+        'setup_env', ROOT / 'tools' / 'setup_env.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_current_env_is_a_fast_no_op():
+    """With .venv current, setup returns quickly and prints nothing."""
+    t0 = time.time()
+    out = subprocess.run(['python3', 'tools/setup_env.py'],
+                         cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == ''
+    assert time.time() - t0 < 30
+
+
+def test_stamp_matches_inputs(setup_env):
+    stamp = ROOT / '.venv' / '.levitpose-stamp'
+    assert stamp.read_text().strip() == setup_env.stamp_value()
+
+
+def test_lock_pins_every_line_exactly(setup_env):
+    lines = setup_env.lock_lines()
+    assert len(lines) > 50
+    bad = [ln for ln in lines if not re.fullmatch(r'[\w.\-]+==[\w.+\-]+',
+                                                  ln)]
+    assert bad == []
+
+
+def test_lock_holds_the_required_pins(setup_env):
+    pins = dict(ln.split('==') for ln in setup_env.lock_lines())
+    pins = {setup_env.canon(k): v for k, v in pins.items()}
+    assert pins['torch'] == '2.14.1'
+    assert pins['torchvision'] == '0.29.1'
+    assert pins['mmengine'] == '0.10.7'
+    assert pins['mmcv'] == '2.1.0'
+    assert pins['mmpose'] == '1.3.2'
+    assert pins['mmdet'] == '3.3.0'
+    assert int(pins['numpy'].split('.')[0]) == 2
+    assert int(pins['opencv-python'].split('.')[0]) < 5
+    assert int(pins['munkres'].split('.')[0]) < 3
+    assert 77 <= int(pins['setuptools'].split('.')[0]) < 81
+    # never installed: they cannot build here or would downgrade setuptools
+    for absent in ('chumpy', 'opendatalab', 'openxlab'):
+        assert absent not in pins
+
+
+def test_requirement_files_agree_with_lock(setup_env):
+    """Every exact pin in requirements/*.txt is the version in the lock."""
+    pins = {setup_env.canon(k): v for k, v in
+            (ln.split('==') for ln in setup_env.lock_lines())}
+    for name in ('runtime.txt', 'tests.txt', 'docs.txt', 'lite.txt'):
+        for line in (ROOT / 'requirements' / name).read_text().splitlines():
+            line = line.split('#')[0].strip()
+            m = re.fullmatch(r'([\w.\-]+)==([\w.+\-]+)', line)
+            if m:
+                assert pins[setup_env.canon(m[1])] == m[2], (name, line)
+
+
+@pytest.mark.parametrize('output, expected', [
+    ('ERROR: No matching distribution found for mmcv==9.9',
+     'no matching distribution for mmcv==9.9'),
+    ('OSError: [Errno 28] No space left on device', 'no space left'),
+    ("ModuleNotFoundError: No module named 'pkg_resources'",
+     'keep setuptools<81'),
+    ('error: command \'g++\': No such file', 'no C++ compiler'),
+    ('ValueError: numpy.dtype size changed, may indicate binary '
+     'incompatibility', 'built against another numpy'),
+    ('Failed to establish a new connection: [Errno 101]',
+     'network unreachable'),
+])
+def test_known_errors_get_one_line_explanations(setup_env, output,
+                                                expected):
+    message = setup_env.explain(f'Collecting x\n{output}\nmore\n')
+    assert expected in message
+    assert '\n' not in message
+
+
+def test_unknown_error_reports_its_last_error_line(setup_env):
+    message = setup_env.explain('step 1\nerror: the real cause\ntrailer\n')
+    assert message == 'error: the real cause'
+
+
+def test_failed_command_raises_setup_error_with_log(setup_env, tmp_path,
+                                                    monkeypatch):
+    monkeypatch.setattr(setup_env, 'LOG', tmp_path / 'setup.log')
+    with pytest.raises(setup_env.SetupError, match='probe failed'):
+        setup_env.run([sys.executable, '-c', 'raise SystemExit(3)'],
+                      what='probe')
+    assert 'raise SystemExit(3)' in (tmp_path / 'setup.log').read_text()
+
+
+def test_mmcv_patch_switches_to_cxx20(setup_env, tmp_path):
+    (tmp_path / 'setup.py').write_text(
+        "args = ['-std=c++17']\nother = ['-std=c++14']\n")
+    setup_env.patch_mmcv(tmp_path)
+    text = (tmp_path / 'setup.py').read_text()
+    assert "'-std=c++20'" in text and "'-std=c++17'" not in text
+    assert "'-std=c++14'" in text
+
+
+def test_mmcv_patch_refuses_an_unknown_setup_py(setup_env, tmp_path):
+    (tmp_path / 'setup.py').write_text('nothing to patch\n')
+    with pytest.raises(setup_env.SetupError, match='c\\+\\+17'):
+        setup_env.patch_mmcv(tmp_path)
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / '.ci' / 'run').read_text()
+    assert re.search(r'^make test$', ci, re.M)
+    assert 'make test' in (ROOT / 'README.md').read_text()
+
+
+def test_make_test_fails_when_no_tests_are_collected(tmp_path):
+    """pytest's exit code 5 (no tests) must fail `make test`."""
+    (tmp_path / 'test_nothing.py').write_text('')
+    out = subprocess.run(
+        ['make', '-s', 'test', f'TESTS={tmp_path}/test_nothing.py',
+         'PY=' + sys.executable],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0
+    assert 'collected no tests' in out.stderr
