@@ -4,3 +4,9 @@ _base_ = ['mmpose::_base_/default_runtime.py']
 
 # importing `levitpose` registers its modules; never allow a silent failure
 custom_imports = dict(imports=['levitpose'], allow_failed_imports=False)
+
+# crash-safe checkpoints: written to a partial file, fsync'd, then renamed;
+# `--resume` continues from the newest complete one (levitpose.engine.hooks)
+default_hooks = dict(checkpoint=dict(type='CrashSafeCheckpointHook'))
+# a NaN/Inf loss stops training at that iteration, before anything is saved
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='NonFiniteLossHook')]

@@ -2,5 +2,18 @@
 
 It needs only numpy, OpenCV and ONNX Runtime (see ``requirements/lite.txt``),
 like rtmlib does for RTMPose. It never imports torch or the mm* packages.
+ONNX Runtime itself is imported when a :class:`TopDownPoseONNX` is built.
 """
-__all__ = []
+from .pose import DEVICES, TopDownPoseONNX
+from .postprocess import (decode_heatmaps, get_heatmap_maximum,
+                          keypoints_to_image, refine_keypoints)
+from .preprocess import (BBOX_PADDING, IMAGENET_MEAN, IMAGENET_STD,
+                         bbox_xyxy_to_cs, crop_boxes, fix_aspect_ratio,
+                         get_warp_matrix)
+
+__all__ = [
+    'TopDownPoseONNX', 'DEVICES', 'crop_boxes', 'bbox_xyxy_to_cs',
+    'fix_aspect_ratio', 'get_warp_matrix', 'decode_heatmaps',
+    'get_heatmap_maximum', 'refine_keypoints', 'keypoints_to_image',
+    'BBOX_PADDING', 'IMAGENET_MEAN', 'IMAGENET_STD'
+]

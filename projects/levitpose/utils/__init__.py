@@ -1,2 +1,8 @@
 """Utilities of LEViTPose (checkpoint safety, FLOP counting, ...)."""
-__all__ = []
+from .checkpoint import UnsafeCheckpointError, safe_load_checkpoint
+from .flops import get_config_complexity, get_model_complexity
+
+__all__ = [
+    'get_config_complexity', 'get_model_complexity', 'UnsafeCheckpointError',
+    'safe_load_checkpoint'
+]

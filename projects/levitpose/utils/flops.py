@@ -26,7 +26,8 @@ from torch import nn
 
 __all__ = [
     'EXTRA_FLOP_HANDLES', 'sdpa_flop_jit', 'build_flop_analyzer',
-    'get_model_complexity', 'UncountedOpsError'
+    'get_model_complexity', 'get_config_complexity', 'format_count',
+    'UncountedOpsError'
 ]
 
 
@@ -91,7 +92,7 @@ ZERO_FLOP_OPS: Tuple[str, ...] = (
     'aten::pixel_shuffle', 'aten::pixel_unshuffle', 'aten::flip',
     'aten::ge', 'aten::le', 'aten::lt', 'aten::ne', 'aten::rand',
     'aten::bernoulli_', 'aten::repeat', 'aten::expand_as', 'aten::chunk',
-    'aten::clone', 'aten::split', 'aten::unflatten')
+    'aten::clone', 'aten::split', 'aten::unflatten', 'aten::pad')
 
 
 class UncountedOpsError(RuntimeError):
@@ -155,3 +156,67 @@ def format_count(value: Optional[float], unit: str = '') -> str:
         if abs(value) >= scale:
             return f'{value / scale:.3f}{suffix}{unit}'
     return f'{value}{unit}'
+
+
+class _TensorMode(nn.Module):
+    """Calls ``estimator(x, None, 'tensor')`` (the path MMPose times)."""
+
+    def __init__(self, estimator: nn.Module) -> None:
+        super().__init__()
+        self.estimator = estimator
+
+    def forward(self, x: torch.Tensor) -> Any:
+        return self.estimator(x, None, 'tensor')
+
+
+def get_config_complexity(config: str,
+                          input_shape: Optional[Tuple[int, int]] = None,
+                          strict: bool = True) -> Dict[str, Any]:
+    """Parameters and complete FLOPs of a config's whole top-down model.
+
+    The model is built from ``config`` (no weights), put in eval mode and
+    traced through ``model(x, None, 'tensor')`` with a ``(1, 3, H, W)``
+    input, as MMPose's ``get_flops`` does.
+
+    Args:
+        config (str): Path of an MMPose config.
+        input_shape (tuple[int, int], optional): ``(H, W)`` of the input;
+            None takes the codec's ``input_size`` (``(w, h)``) or 256x192.
+            Defaults to None.
+        strict (bool): See :func:`get_model_complexity`. Defaults to True.
+
+    Returns:
+        dict: :func:`get_model_complexity`'s dict plus ``input_shape``.
+
+    Raises:
+        FileNotFoundError: if ``config`` does not exist.
+        ValueError: if ``input_shape`` is not two positive ints.
+    """
+    from pathlib import Path
+
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+
+    if not Path(config).is_file():
+        raise FileNotFoundError(f'config file not found: {config}')
+    cfg = Config.fromfile(config)
+    if input_shape is None:
+        codec = cfg.get('codec', None)
+        if codec is not None and 'input_size' in codec:
+            input_shape = tuple(codec['input_size'])[::-1]
+        else:
+            input_shape = (256, 192)
+    if (len(input_shape) != 2
+            or not all(isinstance(v, int) and v > 0 for v in input_shape)):
+        raise ValueError(f'input_shape must be two positive ints (H, W), '
+                         f'got {input_shape!r}')
+    init_default_scope(cfg.get('default_scope', 'mmpose'))
+    if cfg.get('custom_imports', None):
+        from mmengine.utils import import_modules_from_strings
+        import_modules_from_strings(**cfg['custom_imports'])
+    model = MODELS.build(cfg.model).eval()
+    inputs = (torch.rand(1, 3, *input_shape), )
+    result = get_model_complexity(_TensorMode(model), inputs, strict=strict)
+    result['input_shape'] = tuple(input_shape)
+    return result

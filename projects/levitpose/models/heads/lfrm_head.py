@@ -151,8 +151,9 @@ class LFRMHead(BaseHead):
                 ``shift_heatmap``, ``output_heatmaps``. Defaults to {}.
 
         Returns:
-            list[InstanceData]: ``keypoints`` ``(N, K, 2)`` and
-            ``keypoint_scores`` ``(N, K)`` per sample.
+            list[InstanceData] | tuple: ``keypoints`` ``(N, K, 2)`` and
+            ``keypoint_scores`` ``(N, K)`` per sample; with
+            ``output_heatmaps`` also a list of ``PixelData`` heatmaps.
         """
         if test_cfg.get('flip_test', False):
             if not (isinstance(feats, list) and len(feats) == 2):
@@ -171,7 +172,8 @@ class LFRMHead(BaseHead):
         preds = self.decode(batch_heatmaps)
         if test_cfg.get('output_heatmaps', False):
             pred_fields = [
-                PixelData(heatmaps=heatmaps) for heatmaps in batch_heatmaps
+                PixelData(heatmaps=heatmaps)
+                for heatmaps in batch_heatmaps.detach()
             ]
             return preds, pred_fields
         return preds
@@ -187,10 +189,11 @@ class LFRMHead(BaseHead):
             batch_data_samples (list[PoseDataSample]): Samples with
                 ``gt_fields.heatmaps`` and
                 ``gt_instance_labels.keypoint_weights``.
-            train_cfg (dict): Unused. Defaults to {}.
+            train_cfg (dict): ``compute_acc`` (default True) adds the PCK
+                accuracy ``acc_pose``. Defaults to {}.
 
         Returns:
-            dict: ``loss_kpt`` and ``acc_pose``.
+            dict: ``loss_kpt`` (and ``acc_pose``).
         """
         pred_fields = self.forward(feats)
         gt_heatmaps = torch.stack(
@@ -204,11 +207,13 @@ class LFRMHead(BaseHead):
             losses.update(loss)
         else:
             losses.update(loss_kpt=loss)
-        _, avg_acc, _ = pose_pck_accuracy(
-            output=to_numpy(pred_fields),
-            target=to_numpy(gt_heatmaps),
-            mask=to_numpy(keypoint_weights) > 0)
-        losses.update(acc_pose=torch.tensor(avg_acc, device=gt_heatmaps.device))
+        if train_cfg.get('compute_acc', True):
+            _, avg_acc, _ = pose_pck_accuracy(
+                output=to_numpy(pred_fields),
+                target=to_numpy(gt_heatmaps),
+                mask=to_numpy(keypoint_weights) > 0)
+            losses.update(
+                acc_pose=torch.tensor(avg_acc, device=gt_heatmaps.device))
         return losses
 
     def switch_to_deploy(self, test_cfg: Optional[dict] = None) -> None:

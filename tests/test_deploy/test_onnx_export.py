@@ -1,0 +1,82 @@
+"""ONNX export of a fused LEViTPose-T: parity, opset, dynamic batch."""
+import json
+
+import onnx
+import pytest
+import torch
+
+from levitpose.deploy import (HeatmapExportWrapper, check_onnx,
+                              default_input_shape, export_onnx,
+                              preprocessor_metadata)
+
+SHAPE = (1, 3, 256, 256)
+
+
+@pytest.fixture(scope='module')
+def exported(fused_levitpose_t, tmp_path_factory):
+    path = str(tmp_path_factory.mktemp('onnx') / 'levitpose-t.onnx')
+    export_onnx(fused_levitpose_t, path, SHAPE,
+                metadata=preprocessor_metadata(fused_levitpose_t.cfg))
+    return path
+
+
+def test_fused_model_has_no_batchnorm(fused_levitpose_t):
+    assert not any(
+        isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+        for m in fused_levitpose_t.modules())
+
+
+def test_onnxruntime_matches_pytorch_at_batch_1_and_2(exported,
+                                                      fused_levitpose_t):
+    with torch.no_grad():
+        scale = HeatmapExportWrapper(fused_levitpose_t)(
+            torch.rand(*SHAPE)).abs().max().item()
+    assert scale > 1e-3  # a vanishing output would make parity trivial
+    diffs = check_onnx(exported, fused_levitpose_t, SHAPE, (1, 2))
+    assert set(diffs) == {1, 2}
+    assert max(diffs.values()) <= 1e-4 * max(1., scale)
+
+
+def test_graph_has_opset_17_plus_and_dynamic_batch(exported):
+    model = onnx.load(exported)
+    opset = {o.domain: o.version for o in model.opset_import}['']
+    assert opset >= 17
+    (inp, ), (out, ) = model.graph.input, model.graph.output
+    assert inp.name == 'input' and out.name == 'heatmaps'
+    assert inp.type.tensor_type.shape.dim[0].dim_param
+    assert [d.dim_value for d in inp.type.tensor_type.shape.dim[1:]] == [
+        3, 256, 256
+    ]
+    assert [d.dim_value for d in out.type.tensor_type.shape.dim[1:]] == [
+        16, 64, 64
+    ]
+
+
+def test_metadata_holds_the_preprocessor(exported):
+    meta = {p.key: p.value for p in onnx.load(exported).metadata_props}
+    assert json.loads(meta['mean']) == [123.675, 116.28, 103.53]
+    assert json.loads(meta['std']) == [58.395, 57.12, 57.375]
+    assert json.loads(meta['bgr_to_rgb']) is True
+
+
+def test_torchscript_exporter_also_matches(fused_levitpose_t, tmp_path):
+    path = str(tmp_path / 'ts.onnx')
+    export_onnx(fused_levitpose_t, path, SHAPE, exporter='torchscript')
+    assert max(check_onnx(path, fused_levitpose_t, SHAPE).values()) <= 1e-4
+
+
+def test_default_input_shape_reads_the_codec(fused_levitpose_t):
+    assert default_input_shape(fused_levitpose_t.cfg) == SHAPE
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(opset=16), 'opset must be an int >= 17'),
+    (dict(exporter='tflite'), "exporter must be one of .*'tflite'"),
+    (dict(input_shape=(1, 1, 256, 256)), r'\(N, 3, h, w\)'),
+])
+def test_bad_export_arguments_raise(fused_levitpose_t, tmp_path, kwargs,
+                                    match):
+    args = dict(input_shape=SHAPE)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        export_onnx(fused_levitpose_t, str(tmp_path / 'x.onnx'), **args)

@@ -1,0 +1,136 @@
+"""CPU speed table of LEViTPose and its peers (batch 1, one process, models
+timed round-robin), written as Markdown, CSV and a PNG plot.
+
+Example::
+
+    python tools/analysis_tools/benchmark.py --threads 2 --rounds 30 \\
+        --backend eager deploy onnxruntime --out-dir benchmark_results
+"""
+import argparse
+import os
+import platform
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BACKENDS = ('eager', 'deploy', 'onnxruntime')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='CPU latency of top-down pose models, batch 1.')
+    parser.add_argument(
+        '--models',
+        nargs='+',
+        default=None,
+        help='subset of the models (default: all), e.g. LEViTPose-T '
+        'MobileNetV2')
+    parser.add_argument(
+        '--backend',
+        nargs='+',
+        default=['eager'],
+        help=f'one or more of {", ".join(BACKENDS)} (default: eager)')
+    parser.add_argument(
+        '--threads', type=int, default=2, help='CPU threads (default 2)')
+    parser.add_argument(
+        '--rounds', type=int, default=20, help='timed rounds (>= 20)')
+    parser.add_argument(
+        '--warmup', type=int, default=5, help='untimed rounds first')
+    parser.add_argument(
+        '--input-size',
+        type=int,
+        nargs=2,
+        metavar=('W', 'H'),
+        default=None,
+        help='input (w, h) for every model (default: each config\'s own)')
+    parser.add_argument(
+        '--out-dir',
+        default='benchmark_results',
+        help='where benchmark.{md,csv,png} go')
+    parser.add_argument(
+        '--allow-few-rounds',
+        action='store_true',
+        help='allow --rounds < 20 (smoke tests only)')
+    return parser.parse_args(argv)
+
+
+def _fail(message: str) -> int:
+    print(f'error: {message}', file=sys.stderr)
+    return 2
+
+
+def cpu_name() -> str:
+    """The CPU model name (``lscpu``'s "Model name") or the platform's."""
+    try:
+        with open('/proc/cpuinfo', encoding='utf-8') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    bad = [b for b in args.backend if b not in BACKENDS]
+    if bad:
+        return _fail(f'unknown backend(s) {bad}; choose from '
+                     f'{list(BACKENDS)}')
+    if args.threads < 1:
+        return _fail(f'--threads must be >= 1, got {args.threads}')
+    if args.rounds < 20 and not args.allow_few_rounds:
+        return _fail(f'--rounds must be >= 20, got {args.rounds}')
+    if args.rounds < 1 or args.warmup < 0:
+        return _fail('--rounds must be >= 1 and --warmup >= 0')
+    if args.input_size and min(args.input_size) < 32:
+        return _fail(f'--input-size must be >= 32, got {args.input_size}')
+
+    from levitpose.deploy import benchmark as bench
+    try:
+        models = bench.select_models(args.models)
+    except ValueError as err:
+        return _fail(str(err))
+    os.makedirs(args.out_dir, exist_ok=True)
+
+    import torch
+    from tqdm import tqdm
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    runners = bench.build_runners(
+        models,
+        args.backend,
+        str(REPO_ROOT),
+        tuple(args.input_size) if args.input_size else None,
+        threads=args.threads,
+        log=lambda line: print(f'warning: {line}', file=sys.stderr))
+    if not runners:
+        return _fail('no model could be built')
+    times = bench.time_round_robin(
+        runners,
+        args.rounds,
+        args.warmup,
+        progress=lambda it: tqdm(it, desc='rounds', unit='round'))
+    rows = bench.summarize(runners, times)
+    import onnxruntime
+    machine = (f'CPU: {cpu_name()}, {args.threads} threads; torch '
+               f'{torch.__version__}, onnxruntime {onnxruntime.__version__}; '
+               f'batch 1, {args.rounds} rounds after {args.warmup} warm-up, '
+               'models interleaved round-robin in one process; random '
+               'weights; accuracy = published numbers (source column).')
+    command = ('python tools/analysis_tools/benchmark.py ' +
+               ' '.join(argv if argv is not None else sys.argv[1:]))
+    header = f'`{command}`\n\n{machine}\n'
+    text = bench.write_markdown(
+        rows, os.path.join(args.out_dir, 'benchmark.md'), header)
+    bench.write_csv(rows, os.path.join(args.out_dir, 'benchmark.csv'))
+    bench.write_plot(
+        rows, os.path.join(args.out_dir, 'benchmark.png'), title=machine)
+    print(text)
+    print(f'wrote benchmark.md, benchmark.csv, benchmark.png to '
+          f'{args.out_dir}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
