@@ -4,6 +4,7 @@ Importing this package registers its modules (backbones, heads, hooks) into
 MMPose's registries, so MMPose configs can use them through
 ``custom_imports = dict(imports=['levitpose'])``.
 """
+from . import datasets  # noqa: F401  registers validated datasets
 from . import engine  # noqa: F401  registers hooks into mmpose HOOKS
 from . import models  # noqa: F401  registers into mmpose.registry.MODELS
 from . import utils  # noqa: F401  safe checkpoint loading (allow-list)

@@ -14,7 +14,6 @@ def randomize_norm_stats(model, seed: int = 0) -> None:
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, _BatchNorm):
-                n = module.num_features
                 module.running_mean.normal_(0, 0.1, generator=generator)
                 module.running_var.uniform_(0.5, 1.5, generator=generator)
                 if module.affine:

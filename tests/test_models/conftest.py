@@ -16,7 +16,7 @@ def randomize_bn_stats(model: nn.Module, seed: int = 0) -> nn.Module:
                 n = module.num_features
                 module.running_mean.copy_(torch.randn(n, generator=gen) * .1)
                 module.running_var.copy_(torch.rand(n, generator=gen) + .5)
-                module.weight.copy_(torch.rand(n, generator=gen) + .5)
+                module.weight.copy_(torch.rand(n, generator=gen) * .5 + .25)
                 module.bias.copy_(torch.randn(n, generator=gen) * .1)
     return model
 

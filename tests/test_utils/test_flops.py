@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-from levitpose.utils.flops import (EXTRA_FLOP_HANDLES, UncountedOpsError,
-                                   get_config_complexity,
-                                   get_model_complexity, sdpa_flop_jit)
 from torch import nn
+
+from levitpose.utils.flops import (EXTRA_FLOP_HANDLES, UncountedOpsError,
+                                   get_config_complexity, get_model_complexity,
+                                   sdpa_flop_jit)
 
 REPO = Path(__file__).resolve().parents[2]
 TOPDOWN = REPO / 'configs' / 'body_2d_keypoint' / 'topdown_heatmap'
@@ -27,8 +28,8 @@ PAPER_SIZES = [
      0.05),
     ('coco/td-hm_levitpose-s_8xb64-210e_coco-256x256.py', 2.16e6, 1.33e9,
      0.05),
-    ('mpii/td-hm_efficientvit-m0_8xb64-210e_mpii-256x256.py', 3.04e6,
-     1.89e9, 0.10),
+    ('mpii/td-hm_efficientvit-m0_8xb64-210e_mpii-256x256.py', 3.04e6, 1.89e9,
+     0.10),
 ]
 
 
@@ -38,8 +39,8 @@ class _Attention(nn.Module):
         return F.scaled_dot_product_attention(q, k, v)
 
 
-@pytest.mark.parametrize('config, params, flops, tol', PAPER_SIZES,
-                         ids=[s[0] for s in PAPER_SIZES])
+@pytest.mark.parametrize(
+    'config, params, flops, tol', PAPER_SIZES, ids=[s[0] for s in PAPER_SIZES])
 def test_model_size_matches_paper(config, params, flops, tol):
     result = get_config_complexity(str(TOPDOWN / config), (256, 256))
     assert result['params'] == pytest.approx(params, rel=tol)
@@ -56,8 +57,8 @@ def test_levitpose_flops_include_attention():
 
 
 def test_sdpa_is_counted():
-    q, k, v = torch.rand(2, 3, 10, 8), torch.rand(2, 3, 5, 8), torch.rand(
-        2, 3, 5, 4)
+    q, k, v = torch.rand(2, 3, 10, 8), torch.rand(2, 3, 5,
+                                                  8), torch.rand(2, 3, 5, 4)
     result = get_model_complexity(_Attention(), (q, k, v))
     # QK^T (10x5x8) + softmax (10x5) + AV (10x5x4), for 2x3 batch-heads
     assert result['flops'] == 2 * 3 * 10 * 5 * (8 + 1 + 4)

@@ -220,10 +220,10 @@ def build_runners(models: Sequence[BenchmarkModel],
         list[Runner]: In model order, then backend order; a backend that
         fails for a model is logged and left out.
     """
-    import levitpose  # noqa: F401  registers LEViTPose into MMPose
     from mmengine.config import Config
     from mmpose.apis import init_model
 
+    import levitpose  # noqa: F401  registers LEViTPose into MMPose
     from levitpose.utils.flops import get_config_complexity
     bad = [b for b in backends if b not in BACKENDS]
     if bad:
@@ -407,6 +407,15 @@ def write_markdown(rows: Sequence[dict], path: str, header: str = '') -> str:
             f'{row["latency_ms"]:.1f} | {row["iqr_ms"]:.1f} | '
             f'{row["fps"]:.1f} | {speed} | {cells[0]} | {cells[1]} | '
             f'{"; ".join(sources)} |')
+    eager = {r['model']: r['latency_ms'] for r in rows
+             if r['backend'] == 'eager'}
+    speedups = [
+        f'{r["model"]} {r["backend"]}: {eager[r["model"]] / r["latency_ms"]:.2f}x'
+        for r in rows if r['backend'] != 'eager' and r['model'] in eager
+    ]
+    if speedups:
+        lines += ['', 'Speed-up over PyTorch eager (same model, median '
+                  'latencies): ' + '; '.join(speedups) + '.']
     text = '\n'.join(lines) + '\n'
     with open(path, 'w', encoding='utf-8') as f:
         f.write(text)
@@ -442,8 +451,9 @@ def write_plot(rows: Sequence[dict], path: str, title: str = '') -> None:
     """
     import matplotlib
     matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
     import textwrap
+
+    import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
     markers = dict(eager='o', deploy='s', onnxruntime='^')
     for ax, metric in zip(axes, METRICS):

@@ -50,11 +50,12 @@ MapLocation = Union[str, torch.device, Callable, dict, None]
 HISTORY_BUFFER_METHODS = ('min', 'max', 'mean', 'current')
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
+class UnsafeCheckpointError(pickle.UnpicklingError, ValueError):
     """A checkpoint needs globals that are not on the allow-list.
 
-    Subclasses :class:`pickle.UnpicklingError`, which torch raises for the
-    same refusal, so existing ``except`` clauses keep working.
+    A :class:`pickle.UnpicklingError` (what torch raises for the same
+    refusal) and a :class:`ValueError` (a bad input, which CLIs report in
+    one line), so existing ``except`` clauses of either kind catch it.
     """
 
 

@@ -68,31 +68,37 @@ def _baddbmm_flop_jit(inputs: List[Any], outputs: List[Any]) -> Number:
 
 _ELEMENTWISE = elementwise_flop_counter(0, 1)  # one per output element
 
+#: Elementwise arithmetic (residual additions, softmax, activations, SE).
+ELEMENTWISE_OPS = [
+    f'aten::{name}' for name in (
+        'add add_ sub sub_ mul mul_ div div_ rsub softmax sigmoid sigmoid_ '
+        'hardsigmoid hardsigmoid_ hardswish hardswish_ gelu silu silu_ exp '
+        'tanh mean sum pow sqrt rsqrt neg').split()
+]
+
 #: Handles for operators mmengine's :class:`FlopAnalyzer` skips.
 EXTRA_FLOP_HANDLES: Dict[str, Handle] = {
     'aten::scaled_dot_product_attention': sdpa_flop_jit,
     'aten::baddbmm': _baddbmm_flop_jit,
-    **{
-        f'aten::{name}': _ELEMENTWISE
-        for name in ('add', 'add_', 'sub', 'sub_', 'mul', 'mul_', 'div',
-                     'div_', 'rsub', 'softmax', 'sigmoid', 'sigmoid_',
-                     'hardsigmoid', 'hardsigmoid_', 'hardswish',
-                     'hardswish_', 'gelu', 'silu', 'silu_', 'exp', 'tanh',
-                     'mean', 'sum', 'pow', 'sqrt', 'rsqrt', 'neg')
-    },
-    # adaptive pooling / upsampling variants mmengine lacks
+    # pooling / upsampling variants mmengine lacks
     'aten::avg_pool2d': elementwise_flop_counter(1, 0),
     'aten::max_pool2d': elementwise_flop_counter(1, 0),
     'aten::upsample_bicubic2d': elementwise_flop_counter(0, 16),
+    **{
+        name: _ELEMENTWISE
+        for name in ELEMENTWISE_OPS
+    },
 }
 
-#: Operators that do no arithmetic (memory layout, comparisons, masks);
-#: they are ignored explicitly so that every remaining one is reported.
-ZERO_FLOP_OPS: Tuple[str, ...] = (
-    'aten::pixel_shuffle', 'aten::pixel_unshuffle', 'aten::flip',
-    'aten::ge', 'aten::le', 'aten::lt', 'aten::ne', 'aten::rand',
-    'aten::bernoulli_', 'aten::repeat', 'aten::expand_as', 'aten::chunk',
-    'aten::clone', 'aten::split', 'aten::unflatten', 'aten::pad')
+#: Operators that do no arithmetic (memory layout, comparisons, masks) or
+#: only clamp (ReLU6 = hardtanh, free like mmengine's ``relu``/``clamp``);
+#: ignored explicitly so that every remaining one is reported.
+ZERO_FLOP_OPS = [
+    f'aten::{name}' for name in (
+        'pixel_shuffle pixel_unshuffle flip ge le lt ne rand bernoulli_ '
+        'repeat expand_as chunk clone split unflatten pad hardtanh hardtanh_ '
+        'relu6').split()
+]
 
 
 class UncountedOpsError(RuntimeError):

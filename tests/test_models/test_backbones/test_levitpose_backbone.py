@@ -3,10 +3,11 @@ import copy
 
 import pytest
 import torch
+from torch import nn
+
 from levitpose.models.backbones import LEViTPose
 from levitpose.models.backbones.levitpose import (parse_input_size,
                                                   parse_out_indices)
-from torch import nn
 
 torch.set_num_threads(1)
 
@@ -37,8 +38,8 @@ def test_out_indices_select_strides_non_square(arch):
 
 @pytest.mark.parametrize('out_index', [0, 1, 2, -1])
 def test_each_out_index_square(out_index):
-    model = LEViTPose(small_arch(), input_size=(256, 256),
-                      out_indices=(out_index, )).eval()
+    model = LEViTPose(
+        small_arch(), input_size=(256, 256), out_indices=(out_index, )).eval()
     (feat, ) = model(torch.rand(1, 3, 256, 256))
     stride = (4, 8, 16)[out_index]
     assert feat.shape == (1, (16, 32, 48)[out_index], 256 // stride,
@@ -74,12 +75,17 @@ def test_custom_arch_wrong_length_raises():
         LEViTPose(small_arch(depths=(1, 1)))
 
 
-@pytest.mark.parametrize('size',
-                         [(250, 256), (192, 200), (0, 256), (256, ),
-                          '256x256', (192.0, 256), None])
+@pytest.mark.parametrize('size', [(250, 256), (192, 200), (0, 256),
+                                  (256, ), '256x256', (192.0, 256), None])
 def test_bad_input_size_raises(size):
     with pytest.raises(ValueError, match='input_size'):
         LEViTPose('tiny', input_size=size)
+
+
+def test_forward_rejects_size_not_multiple_of_32():
+    model = LEViTPose(small_arch()).eval()
+    with pytest.raises(ValueError, match='multiples of 32, got 250x192'):
+        model(torch.rand(1, 3, 250, 192))
 
 
 def test_parse_input_size_accepts_list():
@@ -142,8 +148,10 @@ def test_gradients_reach_every_parameter():
             nn.init.constant_(module.weight, 1.)
     feats = model(torch.rand(2, 3, 64, 96))
     sum(f.square().mean() for f in feats).backward()
-    missing = [n for n, p in model.named_parameters()
-               if p.grad is None or not p.grad.abs().sum() > 0]
+    missing = [
+        n for n, p in model.named_parameters()
+        if p.grad is None or not p.grad.abs().sum() > 0
+    ]
     assert not missing
 
 
@@ -170,8 +178,9 @@ def test_drop_path_is_random_in_train_and_off_in_eval():
 
 def test_drop_path_rates_increase_linearly():
     model = LEViTPose(small_arch(), drop_path_rate=0.3)
-    rates = [block.dw0.drop_path for stage in model.stages
-             for block in stage.blocks]
+    rates = [
+        block.dw0.drop_path for stage in model.stages for block in stage.blocks
+    ]
     assert rates[0] == 0. and rates[-1] == pytest.approx(0.3)
     assert rates == sorted(rates)
 

@@ -3,10 +3,11 @@ import copy
 
 import pytest
 import torch
-from levitpose.models.heads import LFRMHead
 from mmpose.models.utils.tta import flip_heatmaps
 from mmpose.testing import get_packed_inputs
 from torch import nn
+
+from levitpose.models.heads import LFRMHead
 
 torch.set_num_threads(1)
 CODEC = dict(
@@ -113,8 +114,7 @@ def test_flip_test_needs_two_feature_sets():
 
 
 def test_loss_uses_target_weights():
-    head = make_head(loss=dict(type='KeypointMSELoss',
-                               use_target_weight=True))
+    head = make_head(loss=dict(type='KeypointMSELoss', use_target_weight=True))
     data_samples = samples()
     losses = head.loss(make_feats(), data_samples)
     assert set(losses) == {'loss_kpt', 'acc_pose'}
@@ -136,8 +136,10 @@ def test_loss_gradients_reach_every_parameter():
         if isinstance(module, nn.BatchNorm2d):
             nn.init.constant_(module.weight, 1.)
     head.loss(make_feats(), samples())['loss_kpt'].backward()
-    missing = [n for n, p in head.named_parameters()
-               if p.grad is None or not p.grad.abs().sum() > 0]
+    missing = [
+        n for n, p in head.named_parameters()
+        if p.grad is None or not p.grad.abs().sum() > 0
+    ]
     assert not missing
 
 

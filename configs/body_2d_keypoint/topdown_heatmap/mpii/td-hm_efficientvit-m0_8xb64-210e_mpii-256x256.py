@@ -4,8 +4,7 @@ _base_ = ['../../../_base_/levitpose_runtime.py']
 train_cfg = dict(max_epochs=210, val_interval=10)
 
 # optimizer
-optim_wrapper = dict(
-    optimizer=dict(type='Adam', lr=5e-4))
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-4))
 
 # learning policy
 param_scheduler = [

@@ -44,6 +44,8 @@ class NonFiniteLossHook(Hook):
         for key, value in (outputs or {}).items():
             if self.loss_key not in key:
                 continue
+            if hasattr(value, 'detach'):  # a tensor, maybe with grad
+                value = value.detach()
             value = float(value)
             if not math.isfinite(value):
                 bad[key] = value

@@ -221,7 +221,14 @@ class LEViTPose(BaseBackbone):
         Returns:
             tuple[Tensor]: ``(B, C_i, H / s_i, W / s_i)`` for each selected
             stage ``i`` with stride ``s_i`` in 4, 8, 16.
+
+        Raises:
+            ValueError: if ``H`` or ``W`` is not a multiple of 32.
         """
+        h, w = x.shape[-2:]
+        if h % SIZE_DIVISOR or w % SIZE_DIVISOR:
+            raise ValueError(f'input height and width must be multiples of '
+                             f'{SIZE_DIVISOR}, got {h}x{w}')
         outs = []
         for i, stage in enumerate(self.stages):
             x = stage(x)

@@ -8,8 +8,8 @@ from .stage import LEViTPoseStage
 from .window_attention import CascadedGroupAttention, LocalWindowAttention
 
 __all__ = [
-    'CascadedGroupAttention', 'CascadedGroupSRAttention', 'ConvBN',
-    'ConvFFN', 'LEViTPoseBlock', 'LEViTPoseStage', 'LightStem', 'LinearBN',
+    'CascadedGroupAttention', 'CascadedGroupSRAttention', 'ConvBN', 'ConvFFN',
+    'LEViTPoseBlock', 'LEViTPoseStage', 'LightStem', 'LinearBN',
     'LocalWindowAttention', 'PatchMerging', 'Residual', 'SandwichBlock',
     'SqueezeExcite', 'SubsampleEmbed', 'fuse_modules'
 ]

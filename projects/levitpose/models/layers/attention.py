@@ -5,9 +5,9 @@ attention (Liu et al., CVPR 2023); the spatial reduction of keys and values
 (strided convolution + LayerNorm) follows PVT (Wang et al., ICCV 2021).
 Everything stays in ``(B, C, H, W)`` layout except the few tokens of the
 reduced keys/values: the attention is two batched matrix products that read
-the queries and write the output directly in that layout. (On CPU this is
-about twice as fast as :func:`torch.nn.functional.scaled_dot_product_attention`,
-which needs the queries transposed to ``(B, HW, d)`` and copied.)
+the queries and write the output directly in that layout. (On CPU this was
+about twice as fast as ``F.scaled_dot_product_attention``, which needs the
+queries transposed to ``(B, HW, d)`` and copied.)
 """
 import torch
 from torch import Tensor, nn

@@ -21,8 +21,7 @@ class Residual(nn.Module):
     def __init__(self, fn: nn.Module, drop_path: float = 0.) -> None:
         super().__init__()
         if not 0. <= drop_path < 1.:
-            raise ValueError(
-                f'drop_path must be in [0, 1), got {drop_path}')
+            raise ValueError(f'drop_path must be in [0, 1), got {drop_path}')
         self.fn = fn
         self.drop_path = drop_path
 
@@ -77,13 +76,11 @@ class SandwichBlock(nn.Sequential):
         super().__init__()
         hidden = int(round(dim * ffn_ratio))
         self.dw0 = Residual(
-            ConvBN(dim, dim, dw_kernel, groups=dim, zero_init=True),
-            drop_path)
+            ConvBN(dim, dim, dw_kernel, groups=dim, zero_init=True), drop_path)
         self.ffn0 = Residual(ConvFFN(dim, hidden), drop_path)
         self.mixer = Residual(mixer, drop_path)
         self.dw1 = Residual(
-            ConvBN(dim, dim, dw_kernel, groups=dim, zero_init=True),
-            drop_path)
+            ConvBN(dim, dim, dw_kernel, groups=dim, zero_init=True), drop_path)
         self.ffn1 = Residual(ConvFFN(dim, hidden), drop_path)
 
 

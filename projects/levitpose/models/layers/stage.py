@@ -22,9 +22,9 @@ class LEViTPoseStage(nn.Sequential):
         drop_paths (Sequence[float]): Stochastic depth of each block.
     """
 
-    def __init__(self, embed: nn.Module, dim: int, depth: int,
-                 num_groups: int, key_dim: int, sr_ratio: int,
-                 ffn_ratio: float, drop_paths: Sequence[float]) -> None:
+    def __init__(self, embed: nn.Module, dim: int, depth: int, num_groups: int,
+                 key_dim: int, sr_ratio: int, ffn_ratio: float,
+                 drop_paths: Sequence[float]) -> None:
         super().__init__()
         if len(drop_paths) != depth:
             raise ValueError(f'{len(drop_paths)} drop_paths for '
@@ -32,5 +32,5 @@ class LEViTPoseStage(nn.Sequential):
         self.stride = embed.stride
         self.embed = embed
         self.blocks = nn.Sequential(*(LEViTPoseBlock(
-            dim, num_groups, key_dim, sr_ratio, ffn_ratio,
-            drop_path=rate) for rate in drop_paths))
+            dim, num_groups, key_dim, sr_ratio, ffn_ratio, drop_path=rate)
+                                      for rate in drop_paths))

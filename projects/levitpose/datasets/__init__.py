@@ -1,0 +1,9 @@
+"""Datasets registered into ``mmpose.registry.DATASETS``."""
+from .annotation_checks import (AnnotationError, check_coco_annotations,
+                                check_mpii_annotations)
+from .validated_datasets import ValidatedCocoDataset, ValidatedMpiiDataset
+
+__all__ = [
+    'AnnotationError', 'check_coco_annotations', 'check_mpii_annotations',
+    'ValidatedCocoDataset', 'ValidatedMpiiDataset'
+]

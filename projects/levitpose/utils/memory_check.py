@@ -1,0 +1,115 @@
+"""Resident-memory curve of top-down inference over many frames.
+
+A leak (a cache keyed by input shape, tensors kept alive by a list, a
+pipeline object that grows) shows up as RSS that keeps rising after the
+first frames. :func:`rss_curve` runs :func:`mmpose.apis.inference_topdown`
+frame after frame, with a varying number and size of boxes, and records the
+process RSS after each frame; :func:`growth_after_warmup` is the figure
+compared with the budget (20 MB in ``tools/analysis_tools/memory_check.py``).
+"""
+import os
+import os.path as osp
+from typing import Iterator, List, Sequence
+
+import cv2
+import numpy as np
+
+__all__ = ['iter_frames', 'frame_boxes', 'rss_curve', 'growth_after_warmup']
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
+MIB = 2**20
+
+
+def iter_frames(source: str) -> Iterator[np.ndarray]:
+    """Yield BGR frames from a video, an image or a folder of images,
+    starting over at the end, forever.
+
+    Args:
+        source (str): Video file, image file or folder of images.
+
+    Raises:
+        FileNotFoundError: If ``source`` does not exist.
+        ValueError: If it holds no readable frame.
+    """
+    if not osp.exists(source):
+        raise FileNotFoundError(f'input not found: {source}')
+    if osp.isdir(source):
+        files = sorted(
+            osp.join(source, name) for name in os.listdir(source)
+            if name.lower().endswith(IMAGE_EXTENSIONS))
+    elif source.lower().endswith(IMAGE_EXTENSIONS):
+        files = [source]
+    else:
+        files = None
+    while True:
+        produced = False
+        if files is None:
+            capture = cv2.VideoCapture(source)
+            ok, frame = capture.read()
+            while ok:
+                produced = True
+                yield frame
+                ok, frame = capture.read()
+            capture.release()
+        else:
+            for path in files:
+                frame = cv2.imread(path)
+                if frame is not None:
+                    produced = True
+                    yield frame
+        if not produced:
+            raise ValueError(f'no readable image or video frame in {source}')
+
+
+def frame_boxes(index: int, width: int, height: int) -> np.ndarray:
+    """1 to 4 deterministic ``xyxy`` boxes of varying size for a frame."""
+    rng = np.random.default_rng(index)
+    count = 1 + index % 4
+    x1 = rng.uniform(0, width * 0.6, count)
+    y1 = rng.uniform(0, height * 0.6, count)
+    w = rng.uniform(0.1, 0.4, count) * width
+    h = rng.uniform(0.2, 0.4, count) * height
+    return np.stack([x1, y1, np.minimum(x1 + w, width - 1),
+                     np.minimum(y1 + h, height - 1)], axis=1)
+
+
+def rss_curve(model, source: str, num_frames: int) -> List[float]:
+    """RSS in MiB after each of ``num_frames`` inference calls.
+
+    Args:
+        model (torch.nn.Module): From :func:`mmpose.apis.init_model`.
+        source (str): Video, image or folder (see :func:`iter_frames`).
+        num_frames (int): Frames to run (the source is cycled).
+
+    Returns:
+        list[float]: One RSS value (MiB) per frame.
+    """
+    import psutil
+    from mmpose.apis import inference_topdown
+
+    if num_frames < 1:
+        raise ValueError(f'num_frames must be >= 1, got {num_frames}')
+    process = psutil.Process()
+    curve = []
+    for index, frame in zip(range(num_frames), iter_frames(source)):
+        height, width = frame.shape[:2]
+        inference_topdown(model, frame, frame_boxes(index, width, height))
+        curve.append(process.memory_info().rss / MIB)
+    return curve
+
+
+def growth_after_warmup(curve: Sequence[float], warmup: int) -> float:
+    """Highest RSS after warm-up minus the RSS at the end of warm-up (MiB).
+
+    Args:
+        curve (Sequence[float]): From :func:`rss_curve`.
+        warmup (int): Frames treated as warm-up (allocator and caches).
+
+    Returns:
+        float: The growth in MiB (0 if memory only went down).
+    """
+    if not 0 < warmup < len(curve):
+        raise ValueError(f'warmup must be in [1, {len(curve) - 1}], '
+                         f'got {warmup}')
+    baseline = curve[warmup - 1]
+    return max(0.0, max(curve[warmup:]) - baseline)

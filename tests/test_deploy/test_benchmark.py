@@ -1,0 +1,118 @@
+"""The speed benchmark: model selection, published accuracy, round-robin
+timing, the table's arithmetic and the CLI's outputs and errors."""
+import csv
+import importlib.util
+
+import pytest
+
+from levitpose.deploy import benchmark as bench
+from levitpose.deploy import resolve_config
+
+MBV2 = ('mmpose::body_2d_keypoint/topdown_heatmap/mpii/'
+        'td-hm_mobilenetv2_8xb64-210e_mpii-256x256.py')
+
+
+@pytest.fixture(scope='module')
+def tool(repo_root):
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_tool', repo_root / 'tools/analysis_tools/benchmark.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_benchmark_config_exists(repo_root):
+    for model in bench.BENCHMARK_MODELS:
+        config = model.config
+        if not config.startswith('mmpose::'):
+            config = str(repo_root / config)
+        resolve_config(config)  # raises if missing
+
+
+def test_select_models_is_case_insensitive_and_ordered():
+    names = [m.name for m in bench.select_models(['mobilenetv2',
+                                                  'LEViTPose-T'])]
+    assert names == ['LEViTPose-T', 'MobileNetV2']
+
+
+def test_unknown_model_names_list_the_allowed_ones():
+    with pytest.raises(ValueError, match=r"\['ResNet-50'\].*LEViTPose-T"):
+        bench.select_models(['ResNet-50', 'LEViTPose-T'])
+
+
+def test_zoo_accuracy_reads_mmpose_metafile():
+    accuracy = bench.zoo_accuracy(resolve_config(MBV2))
+    value, source = accuracy['MPII PCKh']
+    assert value == pytest.approx(85.4)
+    assert source == 'mmpose mpii/mobilenetv2_mpii.yml'
+
+
+def _runner(name, backend, log):
+    return bench.Runner(name, backend, lambda: log.append((name, backend)),
+                        (256, 256), dict(params=1, flops=1, uncounted=[],
+                                         accuracy={}, config=''))
+
+
+def test_round_robin_interleaves_models_and_skips_warmup():
+    log = []
+    runners = [_runner('A', 'eager', log), _runner('B', 'eager', log)]
+    times = bench.time_round_robin(runners, rounds=3, warmup=2)
+    assert log == [('A', 'eager'), ('B', 'eager')] * 5
+    assert [len(v) for v in times.values()] == [3, 3]
+
+
+def test_summary_uses_median_and_levitpose_t_as_reference():
+    runners = [
+        _runner('LEViTPose-T', 'eager', []),
+        _runner('MobileNetV2', 'eager', [])
+    ]
+    times = {
+        ('LEViTPose-T', 'eager'): [0.010, 0.011, 0.012, 0.5],
+        ('MobileNetV2', 'eager'): [0.030, 0.033, 0.033, 0.036],
+    }
+    rows = bench.summarize(runners, times)
+    assert rows[0]['latency_ms'] == pytest.approx(11.5)
+    assert rows[1]['latency_ms'] == pytest.approx(33.0)
+    assert rows[1]['speed_vs_ref'] == pytest.approx(33.0 / 11.5)
+    assert rows[0]['fps'] == pytest.approx(1000 / 11.5)
+
+
+def test_cli_rejects_unknown_models_in_one_line(tool, tmp_path, capsys):
+    rc = tool.main(['--models', 'ResNet-50', '--out-dir', str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and '\n' not in err
+    assert "unknown model(s) ['ResNet-50']" in err and 'RTMPose-s' in err
+
+
+def test_cli_rejects_unknown_backend(tool, tmp_path, capsys):
+    rc = tool.main(['--backend', 'tensorrt', '--out-dir', str(tmp_path)])
+    assert rc == 2
+    assert "unknown backend(s) ['tensorrt']" in capsys.readouterr().err
+
+
+def test_cli_requires_20_rounds(tool, tmp_path, capsys):
+    rc = tool.main(['--rounds', '5', '--out-dir', str(tmp_path)])
+    assert rc == 2 and '>= 20' in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_writes_markdown_csv_and_plot(tool, tmp_path, capsys):
+    rc = tool.main([
+        '--models', 'LEViTPose-T', 'MobileNetV2', '--backend', 'eager',
+        'onnxruntime', '--rounds', '2', '--warmup', '0',
+        '--allow-few-rounds', '--out-dir',
+        str(tmp_path)
+    ])
+    assert rc == 0
+    table = (tmp_path / 'benchmark.md').read_text()
+    assert '| LEViTPose-T | onnxruntime | 256x256 |' in table
+    assert '| 85.9 |' in table and 'LEViTPose paper' in table
+    assert 'mobilenetv2_mpii.yml' in table
+    with open(tmp_path / 'benchmark.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert [(r['model'], r['backend']) for r in rows] == [
+        ('LEViTPose-T', 'eager'), ('LEViTPose-T', 'onnxruntime'),
+        ('MobileNetV2', 'eager'), ('MobileNetV2', 'onnxruntime')
+    ]
+    assert all(float(r['latency_ms']) > 0 for r in rows)
+    assert (tmp_path / 'benchmark.png').read_bytes()[:4] == b'\x89PNG'

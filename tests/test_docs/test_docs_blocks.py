@@ -1,0 +1,108 @@
+"""The code-block collector reads fences, markers and includes correctly."""
+import sys
+from pathlib import Path
+
+from docs_blocks import iter_blocks, make_mirror, run_block
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding='utf-8')
+    return path
+
+
+def test_fenced_blocks_keep_language_line_and_code(tmp_path):
+    page = _write(tmp_path / 'p.md',
+                  '# T\n\n```shell\necho hi\n```\n\n~~~python\nx = 1\n~~~\n')
+    blocks = list(iter_blocks(page))
+    assert [(b.language, b.line, b.code) for b in blocks] == [
+        ('shell', 3, 'echo hi\n'), ('python', 7, 'x = 1\n')]
+
+
+def test_skip_marker_reason_is_read(tmp_path):
+    page = _write(tmp_path / 'p.md',
+                  '```shell\n# skip-test: needs a GPU\nnvidia-smi\n```\n')
+    assert next(iter_blocks(page)).skip_reason == 'needs a GPU'
+
+
+def test_skip_marker_without_reason_is_empty(tmp_path):
+    page = _write(tmp_path / 'p.md', '```shell\n# skip-test:\nls\n```\n')
+    assert next(iter_blocks(page)).skip_reason == ''
+
+
+def test_marker_after_first_line_is_not_a_skip(tmp_path):
+    page = _write(tmp_path / 'p.md',
+                  '```shell\nls\n# skip-test: too late\n```\n')
+    assert next(iter_blocks(page)).skip_reason is None
+
+
+def test_unlabelled_block_is_unknown(tmp_path):
+    page = _write(tmp_path / 'p.md', '```\nls\n```\n')
+    assert next(iter_blocks(page)).kind == 'unknown'
+
+
+def test_text_block_is_inert(tmp_path):
+    page = _write(tmp_path / 'p.md', '```text\nAP: 0.5\n```\n')
+    assert next(iter_blocks(page)).kind == 'inert'
+
+
+def test_longer_fence_holds_a_shorter_one(tmp_path):
+    page = _write(tmp_path / 'p.md',
+                  '````markdown\n```shell\nrm -rf x\n```\n````\n')
+    blocks = list(iter_blocks(page))
+    assert [b.language for b in blocks] == ['markdown']
+
+
+def test_code_block_directive_is_a_block(tmp_path):
+    page = _write(tmp_path / 'p.md', '```{code-block} bash\necho 1\n```\n')
+    assert next(iter_blocks(page)).kind == 'shell'
+
+
+def test_blocks_inside_admonitions_are_found(tmp_path):
+    page = _write(tmp_path / 'p.md',
+                  '````{note}\nSee:\n```python\nprint(1)\n```\n````\n')
+    block = next(iter_blocks(page))
+    assert (block.language, block.line) == ('python', 3)
+
+
+def test_indented_block_in_a_list_is_dedented(tmp_path):
+    page = _write(tmp_path / 'p.md', '1. run\n\n   ```shell\n   ls\n   ```\n')
+    assert next(iter_blocks(page)).code == 'ls\n'
+
+
+def test_include_is_followed(tmp_path):
+    (tmp_path / 'sub').mkdir()
+    _write(tmp_path / 'sub' / 'zoo.md', '```shell\necho zoo\n```\n')
+    page = _write(tmp_path / 'p.md', '```{include} sub/zoo.md\n```\n')
+    block = next(iter_blocks(page))
+    assert (block.path.name, block.code) == ('zoo.md', 'echo zoo\n')
+
+
+def test_mirror_keeps_outputs_out_of_the_checkout(tmp_path):
+    repo = tmp_path / 'repo'
+    (repo / 'configs').mkdir(parents=True)
+    (repo / 'configs' / 'a.py').write_text('x = 1\n')
+    (repo / '.venv' / 'bin').mkdir(parents=True)
+    (repo / '.venv' / 'bin' / 'python').symlink_to(
+        Path(sys.executable))
+    mirror = make_mirror(repo, tmp_path / 'mirror')
+    page = _write(tmp_path / 'p.md', '```shell\ncat configs/a.py > '
+                  'work_dirs/copy.py\n```\n')
+    proc = run_block(next(iter_blocks(page)), mirror, repo, timeout=30)
+    assert proc.returncode == 0, proc.stdout
+    assert (mirror / 'work_dirs' / 'copy.py').read_text() == 'x = 1\n'
+    assert not (repo / 'work_dirs').exists()
+
+
+def test_failing_line_fails_the_block(tmp_path):
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+    mirror = make_mirror(repo, tmp_path / 'mirror')
+    page = _write(tmp_path / 'p.md', '```shell\nfalse\necho after\n```\n')
+    proc = run_block(next(iter_blocks(page)), mirror, repo, timeout=30)
+    assert proc.returncode != 0 and 'after' not in proc.stdout
+
+
+def test_python_indentation_is_kept(tmp_path):
+    page = _write(tmp_path / 'p.md',
+                  '```python\nif True:\n    x = 1\n```\n')
+    assert next(iter_blocks(page)).code == 'if True:\n    x = 1\n'

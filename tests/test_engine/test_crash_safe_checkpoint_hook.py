@@ -1,0 +1,170 @@
+"""CrashSafeCheckpointHook: atomic saves, repair of ``last_checkpoint``, and
+resuming after a real training process is SIGKILLed while it saves."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import mmpose
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from levitpose.engine.hooks import CrashSafeCheckpointHook
+from levitpose.utils.atomic_file import is_complete_checkpoint
+from levitpose.utils.checkpoint import safe_load_checkpoint
+
+REPO = Path(__file__).resolve().parents[2]
+TINY_CONFIG = REPO / 'tests' / 'data' / 'reliability' / 'tiny_topdown_coco.py'
+# `mim train mmpose <config>` runs this script
+MIM_TRAIN = Path(mmpose.__file__).parent / '.mim' / 'tools' / 'train.py'
+
+
+def train_tiny(work_dir: Path, **options) -> Runner:
+    """Train the tiny config in this process."""
+    torch.set_num_threads(1)
+    cfg = Config.fromfile(str(TINY_CONFIG))
+    cfg.merge_from_dict({
+        'work_dir': str(work_dir),
+        'experiment_name': f'crash_safe_{time.time_ns()}',
+        'model.backbone.widen_factor': 0.25,
+        **options
+    })
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner
+
+
+@pytest.fixture(scope='module')
+def two_epochs(tmp_path_factory) -> Path:
+    """Work dir of a 2-epoch run keeping one checkpoint, saving the best."""
+    work_dir = tmp_path_factory.mktemp('two_epochs')
+    train_tiny(
+        work_dir, **{
+            'train_cfg.max_epochs': 2,
+            'train_cfg.val_interval': 1,
+            'default_hooks.checkpoint.max_keep_ckpts': 1,
+            'default_hooks.checkpoint.save_best': 'coco/AP',
+            'default_hooks.checkpoint.rule': 'greater',
+        })
+    return work_dir
+
+
+def test_runtime_base_selects_the_hook():
+    cfg = Config.fromfile(str(REPO / 'configs' / '_base_' /
+                              'levitpose_runtime.py'))
+    assert cfg.default_hooks.checkpoint.type == 'CrashSafeCheckpointHook'
+
+
+def test_saves_leave_only_complete_checkpoints(two_epochs):
+    names = sorted(p.name for p in two_epochs.iterdir() if p.is_file())
+    assert not [n for n in names if 'partial' in n]
+    assert 'epoch_2.pth' in names and 'epoch_1.pth' not in names  # max_keep
+    assert [n for n in names if n.startswith('best_coco_AP_epoch_')]
+    for path in two_epochs.glob('*.pth'):
+        assert is_complete_checkpoint(str(path))
+        safe_load_checkpoint(str(path))
+
+
+def test_last_checkpoint_names_the_newest(two_epochs):
+    pointer = (two_epochs / 'last_checkpoint').read_text()
+    assert pointer == str(two_epochs / 'epoch_2.pth')
+
+
+def make_hook_dir(tmp_path: Path, source: Path) -> Path:
+    """epoch_1 complete, epoch_2 truncated, a partial file left behind."""
+    shutil.copy(source, tmp_path / 'epoch_1.pth')
+    data = source.read_bytes()
+    (tmp_path / 'epoch_2.pth').write_bytes(data[:len(data) // 2])
+    (tmp_path / '.epoch_3.pth.123.partial').write_bytes(data[:100])
+    return tmp_path
+
+
+def run_before_run(work_dir: Path) -> None:
+    hook = CrashSafeCheckpointHook(interval=1)
+    hook.before_run(SimpleNamespace(work_dir=str(work_dir)))
+
+
+def test_before_run_points_to_newest_complete_checkpoint(two_epochs, tmp_path):
+    work_dir = make_hook_dir(tmp_path, two_epochs / 'epoch_2.pth')
+    (work_dir / 'last_checkpoint').write_text(str(work_dir / 'epoch_2.pth'))
+    run_before_run(work_dir)
+    assert (work_dir / 'last_checkpoint').read_text() == str(work_dir /
+                                                            'epoch_1.pth')
+
+
+def test_before_run_removes_partial_files(two_epochs, tmp_path):
+    work_dir = make_hook_dir(tmp_path, two_epochs / 'epoch_2.pth')
+    run_before_run(work_dir)
+    assert not list(work_dir.glob('.*partial'))
+
+
+def test_before_run_writes_missing_pointer(two_epochs, tmp_path):
+    """Killed between committing the checkpoint and writing the pointer."""
+    work_dir = make_hook_dir(tmp_path, two_epochs / 'epoch_2.pth')
+    run_before_run(work_dir)
+    assert (work_dir / 'last_checkpoint').read_text() == str(work_dir /
+                                                            'epoch_1.pth')
+
+
+def test_before_run_drops_pointer_without_complete_checkpoint(tmp_path):
+    (tmp_path / 'epoch_1.pth').write_bytes(b'PK\x03\x04 truncated')
+    (tmp_path / 'last_checkpoint').write_text('')  # killed while writing it
+    run_before_run(tmp_path)
+    assert not (tmp_path / 'last_checkpoint').exists()
+
+
+def start_training(work_dir: Path, *args: str) -> subprocess.Popen:
+    """``mim train mmpose`` runs MMPose's tools/train.py: run it directly."""
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    cmd = [
+        sys.executable,
+        str(MIM_TRAIN),
+        str(TINY_CONFIG), '--work-dir',
+        str(work_dir), *args
+    ]
+    return subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True)
+
+
+def kill_while_saving(work_dir: Path, epoch: int) -> None:
+    """SIGKILL the run as soon as the save of ``epoch`` becomes visible: a
+    partial file or (for a non-atomic writer) ``epoch_N.pth`` itself."""
+    proc = start_training(work_dir)
+    name = f'epoch_{epoch}.pth'
+    while proc.poll() is None:
+        names = os.listdir(work_dir) if work_dir.is_dir() else []
+        if any(n == name or (name in n and 'partial' in n) for n in names):
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.002)
+    log, _ = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, log[-2000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('epoch', [2, 3])
+def test_sigkill_during_save_then_resume(tmp_path, epoch):
+    kill_while_saving(tmp_path, epoch)
+    for path in tmp_path.glob('*.pth'):  # every checkpoint present is whole
+        assert is_complete_checkpoint(str(path)), path.name
+        safe_load_checkpoint(str(path))
+    last_complete = max(
+        int(p.stem.split('_')[1]) for p in tmp_path.glob('epoch_*.pth'))
+    assert last_complete in (epoch - 1, epoch)  # killed before/after commit
+    proc = start_training(tmp_path, '--resume')
+    log, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, log[-2000:]
+    assert f'resumed epoch: {last_complete}' in log
+    assert is_complete_checkpoint(str(tmp_path / 'epoch_4.pth'))
+    assert not list(tmp_path.glob('.*partial'))

@@ -1,0 +1,76 @@
+"""Check that top-down inference holds steady memory over many frames.
+
+Runs ``inference_topdown`` on ``--frames`` frames (the input is cycled; 1-4
+boxes of varying size per frame), prints the process RSS every
+``--interval`` frames, and fails (exit 1) if RSS after warm-up grows by more
+than ``--max-growth`` MiB.
+
+Example:
+    python tools/analysis_tools/memory_check.py --input demo.mp4
+"""
+import argparse
+import os
+import sys
+
+DEFAULT_CONFIG = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), '..', '..', 'configs',
+    'body_2d_keypoint', 'topdown_heatmap', 'coco',
+    'td-hm_levitpose-t_8xb64-210e_coco-256x256.py')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--input', required=True, help='video, image or folder of images')
+    parser.add_argument(
+        '--config', default=DEFAULT_CONFIG, help='pose model config')
+    parser.add_argument(
+        '--checkpoint', default=None, help='checkpoint (default: random)')
+    parser.add_argument('--frames', type=int, default=500)
+    parser.add_argument(
+        '--warmup', type=int, default=50, help='frames before the baseline')
+    parser.add_argument(
+        '--interval', type=int, default=50, help='print RSS every N frames')
+    parser.add_argument(
+        '--max-growth', type=float, default=20.0, help='MiB allowed')
+    parser.add_argument('--threads', type=int, default=1)
+    args = parser.parse_args(argv)
+    if not 0 < args.warmup < args.frames:
+        parser.error(f'--warmup must be in [1, --frames - 1], got '
+                     f'{args.warmup} with --frames {args.frames}')
+    if args.interval < 1 or args.threads < 1:
+        parser.error('--interval and --threads must be >= 1')
+    for name in ('input', 'config'):
+        path = getattr(args, name)
+        if not os.path.exists(path):
+            parser.error(f'--{name} not found: {path}')
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    import torch
+    from mmpose.apis import init_model
+
+    import levitpose  # noqa: F401  registers LEViTPose, safe loading
+    from levitpose.utils.memory_check import growth_after_warmup, rss_curve
+    torch.set_num_threads(args.threads)
+    try:
+        model = init_model(args.config, args.checkpoint, device='cpu')
+        curve = rss_curve(model, args.input, args.frames)
+    except (FileNotFoundError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    for frame in range(args.interval, args.frames + 1, args.interval):
+        print(f'frame {frame:5d}: RSS {curve[frame - 1]:8.1f} MiB')
+    growth = growth_after_warmup(curve, args.warmup)
+    verdict = 'OK' if growth <= args.max_growth else 'FAIL'
+    print(f'{verdict}: RSS growth after {args.warmup} warm-up frames: '
+          f'{growth:.1f} MiB (limit {args.max_growth:g} MiB; start '
+          f'{curve[0]:.1f}, after warm-up {curve[args.warmup - 1]:.1f}, '
+          f'end {curve[-1]:.1f} MiB)')
+    return 0 if verdict == 'OK' else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
