@@ -9,4 +9,10 @@ custom_imports = dict(imports=['levitpose'], allow_failed_imports=False)
 # `--resume` continues from the newest complete one (levitpose.engine.hooks)
 default_hooks = dict(checkpoint=dict(type='CrashSafeCheckpointHook'))
 # a NaN/Inf loss stops training at that iteration, before anything is saved
-custom_hooks = [dict(type='SyncBuffersHook'), dict(type='NonFiniteLossHook')]
+# (NonFiniteLossHook); `--resume` continues the saved random stream
+# (RNGStateHook)
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='NonFiniteLossHook'),
+    dict(type='RNGStateHook')
+]

@@ -18,7 +18,7 @@ _base_ = [
 ]
 
 # runtime: a short schedule, validated once at the end
-max_epochs = 120
+max_epochs = 90
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 randomness = dict(seed=0)
 default_hooks = dict(
@@ -26,7 +26,7 @@ default_hooks = dict(
     checkpoint=dict(interval=max_epochs, save_best=None, max_keep_ckpts=1))
 
 # optimizer: a higher learning rate than the full recipe, no weight decay
-optim_wrapper = dict(optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.))
+optim_wrapper = dict(optimizer=dict(type='AdamW', lr=4e-3, weight_decay=0.))
 
 # learning policy: short warm-up, then cosine decay to 1% of the peak
 param_scheduler = [
@@ -37,10 +37,10 @@ param_scheduler = [
         type='CosineAnnealingLR',
         begin=0,
         end=max_epochs,
-        eta_min=2e-5,
+        eta_min=4e-5,
         by_epoch=True)
 ]
-auto_scale_lr = dict(base_batch_size=6)  # the batch size used below
+auto_scale_lr = dict(base_batch_size=4)  # the batch size used below
 
 # model: no stochastic depth and no flip test for a tiny data set
 model = dict(
@@ -57,9 +57,9 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale'),
     dict(
         type='RandomBBoxTransform',
-        shift_factor=0.05,
-        scale_factor=(0.9, 1.1),
-        rotate_factor=10.),
+        shift_factor=0.02,
+        scale_factor=(0.95, 1.05),
+        rotate_factor=5.),
     dict(type='TopdownAffine', input_size={{_base_.codec.input_size}}),
     dict(type='GenerateTarget', encoder={{_base_.codec}}),
     dict(type='PackPoseInputs')
@@ -68,7 +68,7 @@ train_pipeline = [
 # data loaders: workers=0 keeps augmentation in the main process's random
 # stream, which RNGStateHook saves, so `--resume` continues it exactly
 train_dataloader = dict(
-    batch_size=6,
+    batch_size=4,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(

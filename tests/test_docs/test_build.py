@@ -11,7 +11,7 @@ EXPECTED_PAGES = ('index', 'overview', 'installation', 'quickstart',
                   'model_zoo', 'architecture', 'training', 'demo',
                   'deployment', 'benchmarks', 'reliability', 'changelog',
                   'contributing', 'api/index', 'api/models', 'api/apis',
-                  'api/lite')
+                  'api/utils', 'api/lite')
 # An element that would load something from the network when viewed.
 REMOTE = re.compile(r'<(?:script|img|link|iframe|source)\b[^>]*'
                     r'\b(?:src|href)="(?:https?:)?//', re.IGNORECASE)

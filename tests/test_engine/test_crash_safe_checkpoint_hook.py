@@ -94,8 +94,8 @@ def test_before_run_points_to_newest_complete_checkpoint(two_epochs, tmp_path):
     work_dir = make_hook_dir(tmp_path, two_epochs / 'epoch_2.pth')
     (work_dir / 'last_checkpoint').write_text(str(work_dir / 'epoch_2.pth'))
     run_before_run(work_dir)
-    assert (work_dir / 'last_checkpoint').read_text() == str(work_dir /
-                                                            'epoch_1.pth')
+    pointer = (work_dir / 'last_checkpoint').read_text()
+    assert pointer == str(work_dir / 'epoch_1.pth')
 
 
 def test_before_run_removes_partial_files(two_epochs, tmp_path):
@@ -108,8 +108,8 @@ def test_before_run_writes_missing_pointer(two_epochs, tmp_path):
     """Killed between committing the checkpoint and writing the pointer."""
     work_dir = make_hook_dir(tmp_path, two_epochs / 'epoch_2.pth')
     run_before_run(work_dir)
-    assert (work_dir / 'last_checkpoint').read_text() == str(work_dir /
-                                                            'epoch_1.pth')
+    pointer = (work_dir / 'last_checkpoint').read_text()
+    assert pointer == str(work_dir / 'epoch_1.pth')
 
 
 def test_before_run_drops_pointer_without_complete_checkpoint(tmp_path):
@@ -119,12 +119,15 @@ def test_before_run_drops_pointer_without_complete_checkpoint(tmp_path):
     assert not (tmp_path / 'last_checkpoint').exists()
 
 
-def start_training(work_dir: Path, *args: str) -> subprocess.Popen:
-    """``mim train mmpose`` runs MMPose's tools/train.py: run it directly."""
+OUR_TRAIN = REPO / 'tools' / 'train.py'
+
+
+def start_training(script: Path, work_dir: Path,
+                   *args: str) -> subprocess.Popen:
     env = dict(os.environ, OMP_NUM_THREADS='1')
     cmd = [
         sys.executable,
-        str(MIM_TRAIN),
+        str(script),
         str(TINY_CONFIG), '--work-dir',
         str(work_dir), *args
     ]
@@ -137,10 +140,10 @@ def start_training(work_dir: Path, *args: str) -> subprocess.Popen:
         text=True)
 
 
-def kill_while_saving(work_dir: Path, epoch: int) -> None:
+def kill_while_saving(script: Path, work_dir: Path, epoch: int) -> None:
     """SIGKILL the run as soon as the save of ``epoch`` becomes visible: a
     partial file or (for a non-atomic writer) ``epoch_N.pth`` itself."""
-    proc = start_training(work_dir)
+    proc = start_training(script, work_dir)
     name = f'epoch_{epoch}.pth'
     while proc.poll() is None:
         names = os.listdir(work_dir) if work_dir.is_dir() else []
@@ -153,16 +156,20 @@ def kill_while_saving(work_dir: Path, epoch: int) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('epoch', [2, 3])
-def test_sigkill_during_save_then_resume(tmp_path, epoch):
-    kill_while_saving(tmp_path, epoch)
+@pytest.mark.parametrize(
+    'script, epoch', [(MIM_TRAIN, 2), (OUR_TRAIN, 3)],
+    ids=['mim-train', 'tools-train'])
+def test_sigkill_during_save_then_resume(tmp_path, script, epoch):
+    """``mim train mmpose`` runs MMPose's tools/train.py; ours is
+    tools/train.py. Both take the hook from the config."""
+    kill_while_saving(script, tmp_path, epoch)
     for path in tmp_path.glob('*.pth'):  # every checkpoint present is whole
         assert is_complete_checkpoint(str(path)), path.name
         safe_load_checkpoint(str(path))
     last_complete = max(
         int(p.stem.split('_')[1]) for p in tmp_path.glob('epoch_*.pth'))
     assert last_complete in (epoch - 1, epoch)  # killed before/after commit
-    proc = start_training(tmp_path, '--resume')
+    proc = start_training(script, tmp_path, '--resume')
     log, _ = proc.communicate(timeout=300)
     assert proc.returncode == 0, log[-2000:]
     assert f'resumed epoch: {last_complete}' in log

@@ -70,6 +70,24 @@ class _Recorder:
         return getattr(self._session, name)
 
 
+def test_max_batch_size_splits_session_calls(coco_samples,
+                                             levitpose_t_coco):
+    image_path, boxes, _ = max(coco_samples, key=lambda s: len(s[1]))
+    image = cv2.imread(str(image_path))
+    whole = TopDownPoseONNX(levitpose_t_coco[2])(image, boxes)
+    lite = TopDownPoseONNX(levitpose_t_coco[2], max_batch_size=2)
+    calls = []
+    lite.session = _Recorder(lite.session, calls)
+    split = lite(image, boxes)
+    assert calls == [2] * (len(boxes) // 2) + [1] * (len(boxes) % 2)
+    np.testing.assert_allclose(split[0], whole[0], atol=1e-4)
+
+
+def test_bad_max_batch_size_raises(levitpose_t_coco):
+    with pytest.raises(ValueError, match='max_batch_size.*0'):
+        TopDownPoseONNX(levitpose_t_coco[2], max_batch_size=0)
+
+
 def test_no_boxes_give_empty_results(levitpose_t_coco):
     lite = TopDownPoseONNX(levitpose_t_coco[2])
     keypoints, scores = lite(np.zeros((64, 64, 3), np.uint8),

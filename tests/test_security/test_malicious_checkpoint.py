@@ -143,8 +143,7 @@ def cli_cases():
 
 
 CLI_CASES = cli_cases()
-OWN_CLIS = {'pytorch2onnx'} | {n for n in CLI_CASES if n[:5] in ('tools', 'demo',
-                                                                 'conve')}
+OWN_CLIS = {n for n in CLI_CASES if not n.startswith('mim')}
 
 
 @pytest.mark.slow

@@ -42,6 +42,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=1,
         help='persons per call (default 1: per-person latency)')
     parser.add_argument(
+        '--max-batch-size',
+        type=int,
+        default=None,
+        help='TopDownPoseONNX max_batch_size: most crops per session.run')
+    parser.add_argument(
         '--threads', type=int, default=2, help='ONNX Runtime threads')
     parser.add_argument(
         '--warmup', type=int, default=5, help='untimed calls first')
@@ -70,7 +75,10 @@ def main(argv=None) -> int:
         print(f'error: cannot read image {args.image}', file=sys.stderr)
         return 2
     try:
-        pose = TopDownPoseONNX(args.onnx, num_threads=args.threads)
+        pose = TopDownPoseONNX(
+            args.onnx,
+            num_threads=args.threads,
+            max_batch_size=args.max_batch_size)
     except (FileNotFoundError, ValueError, ImportError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

@@ -2,8 +2,10 @@
 
 Runs ``inference_topdown`` on ``--frames`` frames (the input is cycled; 1-4
 boxes of varying size per frame), prints the process RSS every
-``--interval`` frames, and fails (exit 1) if RSS after warm-up grows by more
-than ``--max-growth`` MiB.
+``--interval`` frames, and fails (exit 1) if RSS grows by more than
+``--max-growth`` MiB after warm-up: the median RSS of the last ``--window``
+frames against that of the first ``--window`` frames after warm-up (see
+:func:`levitpose.utils.memory_check.growth_after_warmup`).
 
 Example:
     python tools/analysis_tools/memory_check.py --input demo.mp4
@@ -30,14 +32,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--warmup', type=int, default=50, help='frames before the baseline')
     parser.add_argument(
+        '--window', type=int, default=20, help='frames per compared window')
+    parser.add_argument(
         '--interval', type=int, default=50, help='print RSS every N frames')
     parser.add_argument(
         '--max-growth', type=float, default=20.0, help='MiB allowed')
     parser.add_argument('--threads', type=int, default=1)
     args = parser.parse_args(argv)
-    if not 0 < args.warmup < args.frames:
-        parser.error(f'--warmup must be in [1, --frames - 1], got '
-                     f'{args.warmup} with --frames {args.frames}')
+    if args.warmup < 0 or args.window < 1 or (args.warmup + args.window >
+                                              args.frames):
+        parser.error(f'need --warmup >= 0, --window >= 1 and --warmup + '
+                     f'--window <= --frames, got {args.warmup}, '
+                     f'{args.window}, {args.frames}')
     if args.interval < 1 or args.threads < 1:
         parser.error('--interval and --threads must be >= 1')
     for name in ('input', 'config'):
@@ -63,12 +69,13 @@ def main(argv=None) -> int:
         return 2
     for frame in range(args.interval, args.frames + 1, args.interval):
         print(f'frame {frame:5d}: RSS {curve[frame - 1]:8.1f} MiB')
-    growth = growth_after_warmup(curve, args.warmup)
+    growth = growth_after_warmup(curve, args.warmup, args.window)
     verdict = 'OK' if growth <= args.max_growth else 'FAIL'
+    after = curve[args.warmup:]
     print(f'{verdict}: RSS growth after {args.warmup} warm-up frames: '
-          f'{growth:.1f} MiB (limit {args.max_growth:g} MiB; start '
-          f'{curve[0]:.1f}, after warm-up {curve[args.warmup - 1]:.1f}, '
-          f'end {curve[-1]:.1f} MiB)')
+          f'{growth:.1f} MiB (limit {args.max_growth:g} MiB; first frame '
+          f'{curve[0]:.1f}, after warm-up min {min(after):.1f} / max '
+          f'{max(after):.1f}, last frame {curve[-1]:.1f} MiB)')
     return 0 if verdict == 'OK' else 1
 
 

@@ -237,6 +237,9 @@ def build_runners(models: Sequence[BenchmarkModel],
             config = os.path.join(repo_root, config)
         config = resolve_config(config)
         cfg = Config.fromfile(config)
+        if input_size:
+            config = _with_input_size(cfg, tuple(input_size), work_dir,
+                                      spec.name)
         size = tuple(input_size or cfg.codec['input_size'])
         x = torch.rand(1, 3, size[1], size[0])
         complexity = get_config_complexity(
@@ -275,6 +278,33 @@ def build_runners(models: Sequence[BenchmarkModel],
                 continue
             runners.append(Runner(spec.name, backend, run, size, facts))
     return runners
+
+
+def _with_input_size(cfg, size: Tuple[int, int], work_dir: str,
+                     name: str) -> str:
+    """Write ``cfg`` with every size-dependent entry set to ``size``.
+
+    Sets the codec's and the head decoder's ``input_size`` and, where the
+    model has them, ``backbone.input_size`` (LEViTPose, EfficientViT) and
+    the SimCC head's ``input_size`` / ``in_featuremap_size`` (RTMPose).
+
+    Returns:
+        str: The path of the written config.
+    """
+    model = cfg.model
+    cfg.codec['input_size'] = size
+    head = model.head
+    if 'decoder' in head and 'input_size' in head.decoder:
+        head.decoder['input_size'] = size
+    if 'input_size' in head:
+        head['input_size'] = size
+    if 'in_featuremap_size' in head:
+        head['in_featuremap_size'] = tuple(s // 32 for s in size)
+    if 'input_size' in model.backbone:
+        model.backbone['input_size'] = size
+    path = os.path.join(work_dir, f'{name}_{size[0]}x{size[1]}.py')
+    cfg.dump(path)
+    return path
 
 
 def _torch_runner(model: nn.Module, x: torch.Tensor) -> Callable[[], object]:
@@ -410,8 +440,9 @@ def write_markdown(rows: Sequence[dict], path: str, header: str = '') -> str:
     eager = {r['model']: r['latency_ms'] for r in rows
              if r['backend'] == 'eager'}
     speedups = [
-        f'{r["model"]} {r["backend"]}: {eager[r["model"]] / r["latency_ms"]:.2f}x'
-        for r in rows if r['backend'] != 'eager' and r['model'] in eager
+        f'{r["model"]} {r["backend"]}: '
+        f'{eager[r["model"]] / r["latency_ms"]:.2f}x' for r in rows
+        if r['backend'] != 'eager' and r['model'] in eager
     ]
     if speedups:
         lines += ['', 'Speed-up over PyTorch eager (same model, median '

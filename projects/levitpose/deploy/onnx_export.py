@@ -182,7 +182,7 @@ def check_onnx(onnx_file: str,
                estimator: nn.Module,
                input_shape: Sequence[int],
                batch_sizes: Sequence[int] = (1, 2),
-               seed: int = 0) -> Dict[int, float]:
+               seed: int = 0) -> Dict[int, Dict[str, float]]:
     """Max absolute heatmap difference, ONNX Runtime vs PyTorch.
 
     Args:
@@ -195,7 +195,9 @@ def check_onnx(onnx_file: str,
         seed (int): Seed of the random inputs. Defaults to 0.
 
     Returns:
-        dict: Batch size -> max absolute difference.
+        dict: Batch size -> ``{'max_abs_diff': ..., 'max_abs_output': ...}``
+        (the second tells whether the difference is small relative to the
+        heatmaps).
     """
     import onnxruntime as ort
     session = ort.InferenceSession(
@@ -211,5 +213,7 @@ def check_onnx(onnx_file: str,
         if actual.shape != expected.shape:
             raise RuntimeError(f'ONNX output shape {actual.shape} != PyTorch '
                                f'{expected.shape} at batch {batch}')
-        diffs[batch] = float(np.abs(actual - expected).max())
+        diffs[batch] = dict(
+            max_abs_diff=float(np.abs(actual - expected).max()),
+            max_abs_output=float(np.abs(expected).max()))
     return diffs

@@ -98,18 +98,29 @@ def rss_curve(model, source: str, num_frames: int) -> List[float]:
     return curve
 
 
-def growth_after_warmup(curve: Sequence[float], warmup: int) -> float:
-    """Highest RSS after warm-up minus the RSS at the end of warm-up (MiB).
+def growth_after_warmup(curve: Sequence[float],
+                        warmup: int,
+                        window: int = 20) -> float:
+    """RSS growth after warm-up, robust to transient peaks (MiB).
+
+    The median RSS of the last ``window`` frames minus that of the first
+    ``window`` frames after warm-up. Frames with more boxes briefly need
+    more memory (the allocator gives it back afterwards); retained memory
+    (a leak) lifts every later frame, so it moves the median.
 
     Args:
         curve (Sequence[float]): From :func:`rss_curve`.
         warmup (int): Frames treated as warm-up (allocator and caches).
+        window (int): Frames per compared window; a multiple of 4 spans
+            whole cycles of :func:`frame_boxes`. Defaults to 20.
 
     Returns:
-        float: The growth in MiB (0 if memory only went down).
+        float: The growth in MiB (0 if memory went down).
     """
-    if not 0 < warmup < len(curve):
-        raise ValueError(f'warmup must be in [1, {len(curve) - 1}], '
-                         f'got {warmup}')
-    baseline = curve[warmup - 1]
-    return max(0.0, max(curve[warmup:]) - baseline)
+    if warmup < 0 or window < 1 or warmup + window > len(curve):
+        raise ValueError(
+            f'need warmup >= 0, window >= 1 and warmup + window <= '
+            f'{len(curve)} frames, got warmup={warmup}, window={window}')
+    first = float(np.median(curve[warmup:warmup + window]))
+    last = float(np.median(curve[-window:]))
+    return max(0.0, last - first)

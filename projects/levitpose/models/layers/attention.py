@@ -52,7 +52,6 @@ class CascadedGroupSRAttention(nn.Module):
         self.group_dim = dim // num_groups
         self.key_dim = key_dim
         self.sr_ratio = sr_ratio
-        self.scale = key_dim**-0.5
         self.queries = nn.ModuleList(
             ConvBN(self.group_dim, key_dim) for _ in range(num_groups))
         if sr_ratio > 1:
@@ -66,6 +65,9 @@ class CascadedGroupSRAttention(nn.Module):
         self.key_values = nn.ModuleList(
             LinearBN(self.group_dim, key_dim + self.group_dim)
             for _ in range(num_groups))
+        with torch.no_grad():  # the key BN starts at the 1/sqrt(d) scale,
+            for kv in self.key_values:  # so no multiply in forward
+                kv.bn.weight[:key_dim] = key_dim**-0.5
         self.act = nn.ReLU()
         self.proj = ConvBN(dim, dim, zero_init=True)
 
@@ -90,7 +92,7 @@ class CascadedGroupSRAttention(nn.Module):
             q = self.queries[i](feat).flatten(2)  # (B, d, HW)
             k, v = self._keys_values(feat, i).split(
                 (self.key_dim, self.group_dim), dim=-1)  # (B, N', d | C/G)
-            attn = q.transpose(1, 2) @ (k.transpose(1, 2) * self.scale)
+            attn = q.transpose(1, 2) @ k.transpose(1, 2)  # k carries scale
             attn = attn.softmax(dim=-1)  # (B, HW, N')
             feat = (v.transpose(1, 2) @ attn.transpose(1, 2)).view(
                 B, self.group_dim, H, W)

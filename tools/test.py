@@ -1,0 +1,74 @@
+"""Evaluate a checkpoint with MMEngine's Runner (MMPose's arguments).
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
+        [--dump FILE.pkl] [--cfg-options KEY=VALUE ...]
+        [--launcher {none,pytorch,slurm,mpi}]
+
+``--out`` writes the metrics (JSON/YAML/pickle by extension); ``--dump``
+writes the predictions. ``mim test mmpose CONFIG -C CHECKPOINT`` runs
+MMPose's own ``tools/test.py`` on the same config.
+"""
+import argparse
+import os
+import sys
+
+from mmengine.config import DictAction
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Parse the command line (MMPose's ``tools/test.py`` arguments)."""
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a '
+                                     'pose model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir', help='the directory to save evaluation results')
+    parser.add_argument('--out', help='the file to save the metrics to')
+    parser.add_argument(
+        '--dump', help='dump predictions to a .pkl file for offline '
+        'evaluation')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. test_dataloader.batch_size=8')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(argv=None) -> None:
+    """Build the Runner from the config and test the checkpoint."""
+    args = parse_args(argv)
+    import levitpose  # noqa: F401  registers modules, safe loading
+    from levitpose.engine import (MetricsDumpHook, UsageError, load_config,
+                                  merge_test_args)
+    from levitpose.utils import UnsafeCheckpointError, safe_load_checkpoint
+    from mmengine.runner import Runner
+    try:
+        cfg = load_config(args.config)
+        merge_test_args(
+            cfg,
+            args.config,
+            args.checkpoint,
+            work_dir=args.work_dir,
+            dump=args.dump,
+            launcher=args.launcher,
+            cfg_options=args.cfg_options)
+        safe_load_checkpoint(args.checkpoint)  # fail before building
+    except (UsageError, UnsafeCheckpointError) as err:
+        sys.exit(f'test.py: error: {err}')
+    runner = Runner.from_cfg(cfg)
+    if args.out:
+        runner.register_hook(MetricsDumpHook(args.out), 'LOWEST')
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,73 @@
+"""Train a pose model with MMEngine's Runner (MMPose's arguments).
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+        [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
+
+``tools/dist_train.sh`` starts it under ``torchrun``; ``mim train mmpose
+CONFIG`` runs MMPose's own ``tools/train.py`` on the same config.
+"""
+import argparse
+import os
+import sys
+
+from mmengine.config import DictAction
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Parse the command line (MMPose's ``tools/train.py`` arguments)."""
+    parser = argparse.ArgumentParser(description='Train a pose model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint, or, without a value, from the '
+        'latest checkpoint in the work directory')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='enable automatic mixed-precision training')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. train_cfg.max_epochs=2; '
+        'lists as key="[a,b]"')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(argv=None) -> None:
+    """Build the Runner from the config and train."""
+    args = parse_args(argv)
+    import levitpose  # noqa: F401  registers modules, safe loading
+    from levitpose.engine import (UsageError, load_config,
+                                  merge_train_args)
+    from mmengine.runner import Runner
+    try:
+        cfg = load_config(args.config)
+        merge_train_args(
+            cfg,
+            args.config,
+            work_dir=args.work_dir,
+            resume=args.resume,
+            amp=args.amp,
+            launcher=args.launcher,
+            cfg_options=args.cfg_options)
+    except UsageError as err:
+        sys.exit(f'train.py: error: {err}')
+    Runner.from_cfg(cfg).train()
+
+
+if __name__ == '__main__':
+    main()
