@@ -47,7 +47,8 @@ def main(argv=None) -> None:
     """Build the Runner from the config and test the checkpoint."""
     args = parse_args(argv)
     import levitpose  # noqa: F401  registers modules, safe loading
-    from levitpose.engine import (MetricsDumpHook, UsageError, load_config,
+    from levitpose.engine import (MetricsDumpHook, UsageError,
+                                  init_cpu_distributed, load_config,
                                   merge_test_args)
     from levitpose.utils import UnsafeCheckpointError, safe_load_checkpoint
     from mmengine.runner import Runner
@@ -64,6 +65,7 @@ def main(argv=None) -> None:
         safe_load_checkpoint(args.checkpoint)  # fail before building
     except (UsageError, UnsafeCheckpointError) as err:
         sys.exit(f'test.py: error: {err}')
+    init_cpu_distributed(cfg)  # gloo under torchrun when there is no GPU
     runner = Runner.from_cfg(cfg)
     if args.out:
         runner.register_hook(MetricsDumpHook(args.out), 'LOWEST')

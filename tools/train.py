@@ -51,8 +51,8 @@ def main(argv=None) -> None:
     """Build the Runner from the config and train."""
     args = parse_args(argv)
     import levitpose  # noqa: F401  registers modules, safe loading
-    from levitpose.engine import (UsageError, load_config,
-                                  merge_train_args)
+    from levitpose.engine import (UsageError, init_cpu_distributed,
+                                  load_config, merge_train_args)
     from mmengine.runner import Runner
     try:
         cfg = load_config(args.config)
@@ -66,6 +66,7 @@ def main(argv=None) -> None:
             cfg_options=args.cfg_options)
     except UsageError as err:
         sys.exit(f'train.py: error: {err}')
+    init_cpu_distributed(cfg)  # gloo under torchrun when there is no GPU
     Runner.from_cfg(cfg).train()
 
 

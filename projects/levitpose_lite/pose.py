@@ -91,10 +91,14 @@ class TopDownPoseONNX:
         options = ort.SessionOptions()
         if num_threads is not None:
             options.intra_op_num_threads = num_threads
+        state = ort.capi.onnxruntime_pybind11_state
+        load_errors = (state.InvalidProtobuf, state.InvalidGraph, state.Fail,
+                       state.NoSuchFile, state.NotImplemented,
+                       state.InvalidArgument)
         try:
             self.session = ort.InferenceSession(
                 onnx_path, sess_options=options, providers=[provider])
-        except Exception as err:  # ORT raises its own untyped errors
+        except load_errors as err:
             raise ValueError(f'cannot load ONNX model {onnx_path!r}: '
                              f'{err}') from err
         self.input_name, self.input_size = self._model_input()

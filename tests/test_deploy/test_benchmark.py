@@ -116,3 +116,20 @@ def test_cli_writes_markdown_csv_and_plot(tool, tmp_path, capsys):
     ]
     assert all(float(r['latency_ms']) > 0 for r in rows)
     assert (tmp_path / 'benchmark.png').read_bytes()[:4] == b'\x89PNG'
+
+
+@pytest.mark.slow
+def test_cli_input_size_resizes_every_model(tool, tmp_path):
+    rc = tool.main([
+        '--models', 'LEViTPose-T', 'RTMPose-t', '--input-size', '192', '256',
+        '--rounds', '1', '--warmup', '0', '--allow-few-rounds', '--out-dir',
+        str(tmp_path)
+    ])
+    assert rc == 0
+    with open(tmp_path / 'benchmark.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert [(r['model'], r['input']) for r in rows] == [
+        ('LEViTPose-T', '256x192'), ('RTMPose-t', '256x192')
+    ]
+    # published accuracy is for the published input size only
+    assert [r['coco_ap'] for r in rows] == ['', '']

@@ -122,9 +122,10 @@ def test_missing_onnx_path_raises(tmp_path):
         TopDownPoseONNX(str(missing))
 
 
-def test_corrupt_onnx_file_raises(tmp_path):
+@pytest.mark.parametrize('content', [b'not an onnx model', b'xx'])
+def test_corrupt_onnx_file_raises(tmp_path, content):
     bad = tmp_path / 'bad.onnx'
-    bad.write_bytes(b'not an onnx model')
+    bad.write_bytes(content)
     with pytest.raises(ValueError, match='cannot load ONNX model'):
         TopDownPoseONNX(str(bad))
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from levitpose.utils import safe_load_checkpoint
-from .conftest import QUICKSTART, SHORT_TRAINING, python_tool
+from tool_runner import QUICKSTART, SHORT_TRAINING, python_tool
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,8 @@ def runs(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp('resume')
     _train(root / 'straight', 4)
     _train(root / 'stopped', 2)
-    return dict(root=root, straight=root / 'straight', stopped=root / 'stopped')
+    return dict(
+        root=root, straight=root / 'straight', stopped=root / 'stopped')
 
 
 def test_resumed_run_ends_with_identical_weights(runs):

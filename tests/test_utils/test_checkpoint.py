@@ -15,7 +15,8 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader, Runner, load_checkpoint
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from levitpose.utils.checkpoint import (UnsafeCheckpointError,
+from levitpose.utils.checkpoint import (InvalidCheckpointError,
+                                        UnsafeCheckpointError,
                                         find_unsafe_globals,
                                         history_buffer_getattr,
                                         safe_load_checkpoint)
@@ -191,3 +192,31 @@ def test_payload_really_runs_without_the_check(tmp_path):
 def test_missing_checkpoint_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         safe_load_checkpoint(str(tmp_path / 'missing.pth'))
+
+
+def test_legacy_format_malicious_checkpoint_refused(tmp_path):
+    """torch's pre-1.6 (non-zip) format goes through the same unpickler."""
+    path = tmp_path / 'legacy.pth'
+    torch.save({'meta': SystemPayload(tmp_path / 'PWNED')},
+               path,
+               _use_new_zipfile_serialization=False)
+    with pytest.raises(UnsafeCheckpointError, match='posix.system'):
+        safe_load_checkpoint(str(path))
+    assert not (tmp_path / 'PWNED').exists()
+
+
+@pytest.mark.parametrize('kind', ['empty', 'zeros', 'text', 'jpeg', 'half'])
+def test_corrupt_file_raises_invalid_checkpoint(kind, mmengine_ckpt,
+                                                tmp_path):
+    whole = mmengine_ckpt.read_bytes()
+    data = {
+        'empty': b'',
+        'zeros': bytes(100),
+        'text': b'hello world\n',
+        'jpeg': b'\xff\xd8\xff\xe0' + bytes(64),
+        'half': whole[:len(whole) // 2],  # a save killed half-way
+    }[kind]
+    path = tmp_path / 'bad.pth'
+    path.write_bytes(data)
+    with pytest.raises(InvalidCheckpointError, match='not a valid PyTorch'):
+        safe_load_checkpoint(str(path))

@@ -237,15 +237,17 @@ def build_runners(models: Sequence[BenchmarkModel],
             config = os.path.join(repo_root, config)
         config = resolve_config(config)
         cfg = Config.fromfile(config)
-        if input_size:
-            config = _with_input_size(cfg, tuple(input_size), work_dir,
-                                      spec.name)
-        size = tuple(input_size or cfg.codec['input_size'])
+        native = tuple(cfg.codec['input_size'])
+        size = tuple(input_size or native)
+        accuracy = {}  # published accuracy holds at the published size
+        if size == native:
+            accuracy.update(zoo_accuracy(config))
+            accuracy.update({k: (v, _PAPER) for k, v in spec.paper.items()})
+        else:
+            config = _with_input_size(cfg, size, work_dir, spec.name)
         x = torch.rand(1, 3, size[1], size[0])
         complexity = get_config_complexity(
             config, (size[1], size[0]), strict=False)
-        accuracy = dict(zoo_accuracy(config))
-        accuracy.update({k: (v, _PAPER) for k, v in spec.paper.items()})
         facts = dict(
             params=complexity['params'],
             flops=complexity['flops'],

@@ -9,11 +9,13 @@ same way MMPose's own tools do, so ``python tools/train.py`` and
 import os.path as osp
 from typing import Optional
 
+import torch
+import torch.distributed as torch_dist
 from mmengine.config import Config
 
 __all__ = [
     'UsageError', 'load_config', 'merge_train_args', 'merge_test_args',
-    'default_work_dir'
+    'default_work_dir', 'init_cpu_distributed'
 ]
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
@@ -166,3 +168,29 @@ def merge_test_args(cfg: Config,
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return cfg
+
+
+def init_cpu_distributed(cfg: Config) -> bool:
+    """Start ``torch.distributed`` with gloo when there is no GPU.
+
+    MMEngine 0.10.7's ``pytorch`` launcher calls ``torch.cuda.set_device``
+    before ``init_process_group``, which fails on CPU-only machines. When
+    ``cfg.launcher`` is ``pytorch`` and CUDA is unavailable, this joins the
+    process group that ``torchrun`` describes (``env://``: ``RANK``,
+    ``WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``) with the gloo backend
+    and records ``env_cfg.dist_cfg.backend = 'gloo'``; the Runner then sees
+    an initialised group and uses it. Nothing happens otherwise.
+
+    Args:
+        cfg (Config): The merged config.
+
+    Returns:
+        bool: Whether the process group was started here.
+    """
+    if (cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available()
+            or torch_dist.is_initialized()):
+        return False
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    torch_dist.init_process_group(backend='gloo', init_method='env://')
+    return True

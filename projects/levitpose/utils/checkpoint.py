@@ -30,7 +30,7 @@ through that loader. Tools call :func:`safe_load_checkpoint` directly.
 import os.path as osp
 import pickle
 import re
-from typing import Any, Callable, List, Optional, Tuple, Union
+from typing import Any, Callable, List, Tuple, Union
 
 import numpy as np
 import torch
@@ -38,9 +38,9 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
 __all__ = [
-    'CHECKPOINT_SAFE_GLOBALS', 'UnsafeCheckpointError',
-    'history_buffer_getattr', 'find_unsafe_globals', 'install_safe_loading',
-    'load_from_local', 'safe_load_checkpoint'
+    'CHECKPOINT_SAFE_GLOBALS', 'InvalidCheckpointError',
+    'UnsafeCheckpointError', 'history_buffer_getattr', 'find_unsafe_globals',
+    'install_safe_loading', 'load_from_local', 'safe_load_checkpoint'
 ]
 
 MapLocation = Union[str, torch.device, Callable, dict, None]
@@ -48,6 +48,10 @@ MapLocation = Union[str, torch.device, Callable, dict, None]
 # ``HistoryBuffer.__getstate__`` stores its statistics methods, which pickle
 # as ``getattr(HistoryBuffer, name)``; these are the ones MMEngine defines.
 HISTORY_BUFFER_METHODS = ('min', 'max', 'mean', 'current')
+
+
+class InvalidCheckpointError(ValueError):
+    """A file is not a whole PyTorch checkpoint (truncated, corrupted...)."""
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError, ValueError):
@@ -131,28 +135,30 @@ def find_unsafe_globals(filename: str) -> List[str]:
         filename))
 
 
-def _refusal(source: str, err: Exception,
-             filename: Optional[str] = None) -> UnsafeCheckpointError:
-    """Build a one-line :class:`UnsafeCheckpointError` from torch's error."""
-    offenders: List[str] = []
-    if filename is not None:
-        try:
-            offenders = find_unsafe_globals(filename)
-        except Exception:  # not a zip checkpoint: fall back to the message
-            offenders = []
-    if not offenders:
-        for pattern in _TORCH_GLOBAL_PATTERNS:
-            offenders += re.findall(pattern, str(err))
-    if offenders:
-        what = 'it needs ' + ', '.join(offenders) + (
-            ', which LEViTPose does not allow in checkpoints (unpickling '
-            'them could run code)')
-    else:
-        detail = re.search(r'WeightsUnpickler error: *(.+)', str(err))
-        what = detail.group(1) if detail else str(err).splitlines()[0]
-    return UnsafeCheckpointError(
-        f'Refusing to load checkpoint {source}: {what}. Nothing from the '
-        'file was run; only load checkpoints from sources you trust.')
+def _offenders(filename: str, err: Exception) -> List[str]:
+    """The refused globals, from the file's opcodes or torch's message."""
+    try:
+        offenders = find_unsafe_globals(filename)
+    except Exception:  # not a zip checkpoint: fall back to the message
+        offenders = []
+    for pattern in _TORCH_GLOBAL_PATTERNS:
+        offenders += [name for name in re.findall(pattern, str(err))
+                      if name not in offenders]
+    return offenders
+
+
+# torch's errors for files that are not (whole) checkpoints
+_CORRUPT_PATTERNS = ('PytorchStreamReader', 'Invalid magic number',
+                     'zip archive', 'corrupt')
+
+
+def _corrupt(filename: str, err: Exception) -> InvalidCheckpointError:
+    detail = re.search(r'WeightsUnpickler error: *(.+)', str(err))
+    text = detail.group(1) if detail else (str(err).strip() or
+                                           type(err).__name__)
+    return InvalidCheckpointError(
+        f'{filename} is not a valid PyTorch checkpoint (truncated, '
+        f'corrupted or another kind of file): {text.splitlines()[0]}')
 
 
 def safe_load_checkpoint(filename: str,
@@ -170,7 +176,8 @@ def safe_load_checkpoint(filename: str,
     Raises:
         FileNotFoundError: If ``filename`` is not a file.
         UnsafeCheckpointError: If the file needs a global that is not
-            allow-listed; the message names it.
+            allow-listed; the one-line message names it.
+        InvalidCheckpointError: If the file is not a whole checkpoint.
     """
     install_safe_loading()
     filename = osp.expanduser(filename)
@@ -180,7 +187,21 @@ def safe_load_checkpoint(filename: str,
         return torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        raise _refusal(filename, err, filename) from None
+        offenders = _offenders(filename, err)
+        if not offenders:
+            raise _corrupt(filename, err) from None
+        raise UnsafeCheckpointError(
+            f'Refusing to load checkpoint {filename}: it needs '
+            f'{", ".join(offenders)}, which LEViTPose does not allow in '
+            'checkpoints (unpickling them could run code). Nothing from the '
+            'file was run; only load checkpoints from sources you trust.'
+        ) from None
+    except (EOFError, KeyError) as err:  # raised on non-checkpoint bytes
+        raise _corrupt(filename, err) from None
+    except RuntimeError as err:
+        if any(p in str(err) for p in _CORRUPT_PATTERNS):
+            raise _corrupt(filename, err) from None
+        raise
 
 
 def load_from_local(filename: str, map_location: MapLocation) -> Any:

@@ -50,7 +50,7 @@ model = dict(
         type='LFRMHead',
         in_channels=(48, 96, 192),
         out_channels=17,
-        feat_channels=(128, 96),
+        feat_channels=(136, 96),
         loss=dict(type='KeypointMSELoss', use_target_weight=True),
         decoder=codec),
     test_cfg=dict(

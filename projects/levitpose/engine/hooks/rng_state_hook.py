@@ -28,6 +28,7 @@ persistent (MMEngine then re-seeds every worker identically each epoch).
 Persistent workers keep generator states the main process cannot read; the
 hook warns about them.
 """
+import logging
 import random
 from typing import Any, Dict, Optional
 
@@ -93,7 +94,7 @@ def set_rng_state(state: Dict[str, Any]) -> None:
                 f'generator states but {torch.cuda.device_count()} devices '
                 'are visible; CUDA generators are not restored.',
                 logger='current',
-                level='WARNING')
+                level=logging.WARNING)
 
 
 @HOOKS.register_module()
@@ -149,7 +150,7 @@ class RNGStateHook(Hook):
                 'draw different augmentations. Use num_workers=0 or '
                 'persistent_workers=False for an exact resume.',
                 logger='current',
-                level='WARNING')
+                level=logging.WARNING)
 
     def before_train_epoch(self, runner) -> None:
         """Continue from the state saved at the end of the last epoch."""
@@ -181,7 +182,7 @@ class RNGStateHook(Hook):
                 'RNGStateHook: the resumed checkpoint has no RNG state; '
                 'the run continues with a fresh random stream.',
                 logger='current',
-                level='WARNING')
+                level=logging.WARNING)
             return
         self._state = state
         self._restore(runner, state)

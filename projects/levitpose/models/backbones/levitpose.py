@@ -113,26 +113,26 @@ class LEViTPose(BaseBackbone):
     #: Columns: stem width; channels, blocks, attention groups, query/key
     #: channels per group, key/value reduction and FFN expansion per stage.
     arch_zoo: Dict[str, dict] = {
-        # 1.10M params / 0.885 GFLOPs with LFRMHead(feat_channels=(96, 96))
+        # 1.08M params / 0.88 GFLOPs with LFRMHead(feat_channels=(112, 96))
         'tiny':
         dict(
             stem_channels=16,
             embed_dims=(32, 64, 128),
-            depths=(1, 2, 3),
-            num_groups=(2, 2, 4),
+            depths=(1, 1, 2),
+            num_groups=(2, 2, 2),
             key_dims=(16, 16, 16),
             sr_ratios=(8, 4, 2),
-            ffn_ratios=(3, 2, 2)),
-        # 2.18M params / 1.346 GFLOPs with LFRMHead(feat_channels=(128, 96))
+            ffn_ratios=(3, 3, 3)),
+        # 2.13M params / 1.33 GFLOPs with LFRMHead(feat_channels=(136, 96))
         'small':
         dict(
             stem_channels=16,
             embed_dims=(48, 96, 192),
-            depths=(1, 2, 3),
-            num_groups=(2, 3, 4),
+            depths=(1, 1, 2),
+            num_groups=(2, 2, 2),
             key_dims=(16, 16, 16),
             sr_ratios=(8, 4, 2),
-            ffn_ratios=(2, 2, 2)),
+            ffn_ratios=(3, 3, 3)),
     }
 
     def __init__(self,

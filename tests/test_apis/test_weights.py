@@ -1,0 +1,67 @@
+"""levitpose.apis.load_weights_strictly names every key that does not fit."""
+import pytest
+import torch
+from torch import nn
+
+from levitpose.apis import InvalidInputError, MissingFileError
+from levitpose.apis import load_weights_strictly
+
+
+def small_model():
+    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
+
+
+def save(path, state, **extra):
+    torch.save(dict(state_dict=state, **extra), str(path))
+    return str(path)
+
+
+def test_matching_checkpoint_loads_values(tmp_path):
+    source = small_model()
+    nn.init.constant_(source[0].weight, 0.5)
+    target = small_model()
+    ckpt = load_weights_strictly(
+        target, save(tmp_path / 'ok.pth', source.state_dict(), meta={}))
+    assert torch.equal(target[0].weight, source[0].weight)
+    assert 'meta' in ckpt
+
+
+def test_module_prefix_is_stripped(tmp_path):
+    state = {f'module.{k}': v for k, v in small_model().state_dict().items()}
+    load_weights_strictly(small_model(), save(tmp_path / 'dp.pth', state))
+
+
+def test_missing_key_is_named(tmp_path):
+    state = small_model().state_dict()
+    del state['1.running_var']
+    with pytest.raises(InvalidInputError,
+                       match=r'1 missing key\(s\): 1\.running_var'):
+        load_weights_strictly(small_model(), save(tmp_path / 'm.pth', state))
+
+
+def test_unexpected_key_is_named(tmp_path):
+    state = small_model().state_dict()
+    state['2.weight'] = torch.zeros(1)
+    with pytest.raises(InvalidInputError,
+                       match=r'1 unexpected key\(s\): 2\.weight'):
+        load_weights_strictly(small_model(), save(tmp_path / 'u.pth', state))
+
+
+def test_shape_mismatch_is_named(tmp_path):
+    state = small_model().state_dict()
+    state['0.bias'] = torch.zeros(5)
+    with pytest.raises(InvalidInputError,
+                       match=r'0\.bias \(5,\) vs \(4,\)'):
+        load_weights_strictly(small_model(), save(tmp_path / 's.pth', state))
+
+
+def test_not_a_checkpoint_is_refused(tmp_path):
+    path = tmp_path / 'text.pth'
+    path.write_text('definitely not a checkpoint')
+    with pytest.raises(InvalidInputError, match='cannot read checkpoint .*text.pth'):
+        load_weights_strictly(small_model(), str(path))
+
+
+def test_missing_checkpoint_is_refused(tmp_path):
+    with pytest.raises(MissingFileError, match='does not exist'):
+        load_weights_strictly(small_model(), str(tmp_path / 'none.pth'))
