@@ -18,21 +18,20 @@ import sys
 import warnings
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_POSE_CONFIG = osp.join(
-    'configs', 'body_2d_keypoint', 'topdown_heatmap', 'coco',
-    'td-hm_levitpose-t_8xb64-210e_coco-256x256.py')
+DEFAULT_POSE_CONFIG = osp.join('configs', 'body_2d_keypoint',
+                               'topdown_heatmap', 'coco',
+                               'td-hm_levitpose-t_8xb64-210e_coco-256x256.py')
 DEFAULT_POSE_CHECKPOINT = osp.join('checkpoints',
                                    'levitpose-t_sample-coco-256x256.pth')
 SHIPPED_CHECKPOINT_NOTE = (
     'the checkpoint shipped with the repository, trained only on the 4 '
     'bundled COCO sample images: expect rough keypoints on other images')
-MODEL_ARGS = ('det_config', 'det_checkpoint', 'pose_config',
-              'pose_checkpoint')
+MODEL_ARGS = ('det_config', 'det_checkpoint', 'pose_config', 'pose_checkpoint')
 # library warnings that tell a demo user nothing (libraries reset warning
 # filters, so they are dropped where they are shown instead)
-QUIET_WARNINGS = ('The metainfo config file', 'checkpoint is None',
-                  'save_dir', 'pkg_resources is deprecated',
-                  'torch.cuda.amp.autocast', 'torch.meshgrid')
+QUIET_WARNINGS = ('The metainfo config file', 'checkpoint is None', 'save_dir',
+                  'pkg_resources is deprecated', 'torch.cuda.amp.autocast',
+                  'torch.meshgrid')
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -46,7 +45,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = OneLineParser(description=__doc__.splitlines()[0])
     for name in MODEL_ARGS:
         parser.add_argument(
-            f'pos_{name}', nargs='?', metavar=name,
+            f'pos_{name}',
+            nargs='?',
+            metavar=name,
             help=f'same as --{name.replace("_", "-")}')
     parser.add_argument('--det-config', help='MMDetection config file')
     parser.add_argument('--det-checkpoint', help='MMDetection checkpoint')
@@ -58,37 +59,46 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='pose checkpoint (default: ' + DEFAULT_POSE_CHECKPOINT +
         ' with the default config, if present; else initial weights)')
     parser.add_argument(
-        '--input', required=True,
+        '--input',
+        required=True,
         help='an image, a folder of images, or a video')
     parser.add_argument(
-        '--output-root', default='vis_results',
+        '--output-root',
+        default='vis_results',
         help='folder for drawn outputs and predictions (default: '
         'vis_results)')
     parser.add_argument(
-        '--save-predictions', action='store_true',
+        '--save-predictions',
+        action='store_true',
         help='also write MMPose\'s prediction JSON')
-    parser.add_argument('--show', action='store_true',
-                        help='show results in a window')
-    parser.add_argument('--device', default='cpu',
-                        help='cpu or cuda:N (default: cpu)')
-    parser.add_argument('--det-cat-id', type=int, default=0,
-                        help='person category id of the detector')
-    parser.add_argument('--bbox-thr', type=float, default=0.3,
-                        help='box score threshold')
-    parser.add_argument('--nms-thr', type=float, default=0.3,
-                        help='IoU threshold for box NMS')
-    parser.add_argument('--kpt-thr', type=float, default=0.3,
-                        help='keypoint score threshold for drawing')
-    parser.add_argument('--draw-heatmap', action='store_true',
-                        help='draw predicted heatmaps')
-    parser.add_argument('--draw-bbox', action='store_true',
-                        help='draw person boxes')
-    parser.add_argument('--radius', type=int, default=3,
-                        help='keypoint radius')
-    parser.add_argument('--thickness', type=int, default=1,
-                        help='skeleton line width')
-    parser.add_argument('--alpha', type=float, default=0.8,
-                        help='box transparency')
+    parser.add_argument(
+        '--show', action='store_true', help='show results in a window')
+    parser.add_argument(
+        '--device', default='cpu', help='cpu or cuda:N (default: cpu)')
+    parser.add_argument(
+        '--det-cat-id',
+        type=int,
+        default=0,
+        help='person category id of the detector')
+    parser.add_argument(
+        '--bbox-thr', type=float, default=0.3, help='box score threshold')
+    parser.add_argument(
+        '--nms-thr', type=float, default=0.3, help='IoU threshold for box NMS')
+    parser.add_argument(
+        '--kpt-thr',
+        type=float,
+        default=0.3,
+        help='keypoint score threshold for drawing')
+    parser.add_argument(
+        '--draw-heatmap', action='store_true', help='draw predicted heatmaps')
+    parser.add_argument(
+        '--draw-bbox', action='store_true', help='draw person boxes')
+    parser.add_argument(
+        '--radius', type=int, default=3, help='keypoint radius')
+    parser.add_argument(
+        '--thickness', type=int, default=1, help='skeleton line width')
+    parser.add_argument(
+        '--alpha', type=float, default=0.8, help='box transparency')
     args = parser.parse_args(argv)
     for name in MODEL_ARGS:
         positional, named = getattr(args, f'pos_{name}'), getattr(args, name)
@@ -140,8 +150,7 @@ def run(args: argparse.Namespace) -> int:
         import levitpose  # noqa: F401  registers LEViTPose, safe loading
     except ImportError:  # a clone that was not pip-installed
         sys.path.insert(0, osp.join(REPO_ROOT, 'projects'))
-    from levitpose.apis import DemoOptions, InvalidInputError
-    from levitpose.apis import run_topdown_demo
+    from levitpose.apis import DemoOptions, InvalidInputError, run_topdown_demo
     from levitpose.utils import UnsafeCheckpointError
 
     pose_config, pose_checkpoint, note = resolve_pose_model(args)
@@ -171,8 +180,10 @@ def run(args: argparse.Namespace) -> int:
         print(f'error: {err}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print('error: interrupted; finished outputs are complete, no '
-              'partial file was left', file=sys.stderr)
+        print(
+            'error: interrupted; finished outputs are complete, no '
+            'partial file was left',
+            file=sys.stderr)
         return 130
     return 0
 

@@ -4,6 +4,7 @@ Built by ``make docs`` (``python -m sphinx -W --keep-going -b html docs
 docs/_build/html``): warnings are errors, and nothing is fetched from the
 network (no intersphinx, no remote images or fonts).
 """
+import os
 import re
 from pathlib import Path
 
@@ -18,6 +19,29 @@ def _read_version() -> str:
     if match is None:
         raise RuntimeError('no __version__ in projects/levitpose/version.py')
     return match.group(1)
+
+
+# A Markdown link to a path from the repository root, as GitHub reads it.
+ROOT_LINK = re.compile(r'\]\(/(?!/)')
+
+
+def _root_links_to_relative(app, relative_path, parent_docname,
+                            content) -> None:
+    """Make the repository-root links of an included page relative.
+
+    The model-zoo pages under ``configs/`` link to configs as MMPose's do,
+    from the repository root (``[T](/configs/...py)``), which GitHub
+    resolves but Sphinx reads as a missing document. Rewritten relative to
+    the including page, the links point at the files themselves, which
+    Sphinx then ships as downloads.
+    """
+    page_dir = (DOCS_DIR / app.env.docname).parent
+    prefix = os.path.relpath(REPO_ROOT, page_dir).replace(os.sep, '/')
+    content[0] = ROOT_LINK.sub(f']({prefix}/', content[0])
+
+
+def setup(app) -> None:
+    app.connect('include-read', _root_links_to_relative)
 
 
 # -- Project -----------------------------------------------------------------
@@ -56,7 +80,7 @@ napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
 
-# -- HTML ----------------------------------------------------------------------
+# -- HTML -------------------------------------------------------------------
 html_theme = 'furo'
 html_title = f'LEViTPose {release}'
 html_static_path = ['_static']

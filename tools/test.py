@@ -13,6 +13,13 @@ import os
 import sys
 
 from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+import levitpose  # noqa: F401  registers modules, safe loading
+from levitpose.engine import (MetricsDumpHook, UsageError,
+                              init_cpu_distributed, load_config,
+                              merge_test_args)
+from levitpose.utils import UnsafeCheckpointError, safe_load_checkpoint
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -46,12 +53,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     """Build the Runner from the config and test the checkpoint."""
     args = parse_args(argv)
-    import levitpose  # noqa: F401  registers modules, safe loading
-    from levitpose.engine import (MetricsDumpHook, UsageError,
-                                  init_cpu_distributed, load_config,
-                                  merge_test_args)
-    from levitpose.utils import UnsafeCheckpointError, safe_load_checkpoint
-    from mmengine.runner import Runner
     try:
         cfg = load_config(args.config)
         merge_test_args(
@@ -63,12 +64,13 @@ def main(argv=None) -> None:
             launcher=args.launcher,
             cfg_options=args.cfg_options)
         safe_load_checkpoint(args.checkpoint)  # fail before building
-    except (UsageError, UnsafeCheckpointError) as err:
+        dump_hook = MetricsDumpHook(args.out) if args.out else None
+    except (UsageError, UnsafeCheckpointError, ValueError) as err:
         sys.exit(f'test.py: error: {err}')
     init_cpu_distributed(cfg)  # gloo under torchrun when there is no GPU
     runner = Runner.from_cfg(cfg)
-    if args.out:
-        runner.register_hook(MetricsDumpHook(args.out), 'LOWEST')
+    if dump_hook is not None:
+        runner.register_hook(dump_hook, 'LOWEST')
     runner.test()
 
 

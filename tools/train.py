@@ -11,6 +11,11 @@ import os
 import sys
 
 from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+import levitpose  # noqa: F401  registers modules, safe loading
+from levitpose.engine import (UsageError, init_cpu_distributed, load_config,
+                              merge_train_args)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -50,10 +55,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     """Build the Runner from the config and train."""
     args = parse_args(argv)
-    import levitpose  # noqa: F401  registers modules, safe loading
-    from levitpose.engine import (UsageError, init_cpu_distributed,
-                                  load_config, merge_train_args)
-    from mmengine.runner import Runner
     try:
         cfg = load_config(args.config)
         merge_train_args(

@@ -24,9 +24,10 @@ def pose_model(pose_config):
 def pose_checkpoint(pose_model, tmp_path_factory):
     """A checkpoint saved from the (untrained) model, with dataset meta."""
     path = tmp_path_factory.mktemp('ckpt') / 'levitpose-t.pth'
-    torch.save(dict(state_dict=pose_model.state_dict(),
-                    meta=dict(dataset_meta=pose_model.dataset_meta)),
-               str(path))
+    torch.save(
+        dict(
+            state_dict=pose_model.state_dict(),
+            meta=dict(dataset_meta=pose_model.dataset_meta)), str(path))
     return str(path)
 
 

@@ -7,8 +7,10 @@ import pytest
 from levitpose.apis import InvalidInputError, MissingFileError, open_input
 from levitpose.apis.inputs import iter_video_frames
 
-COCO_NAMES = ['000000000785.jpg', '000000040083.jpg', '000000196141.jpg',
-              '000000197388.jpg']
+COCO_NAMES = [
+    '000000000785.jpg', '000000040083.jpg', '000000196141.jpg',
+    '000000197388.jpg'
+]
 
 
 @pytest.fixture(scope='module')

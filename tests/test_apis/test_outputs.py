@@ -42,3 +42,21 @@ def test_interrupted_video_keeps_old_file_and_no_partial(tmp_path):
             raise KeyboardInterrupt
     assert path.read_bytes() == b'old'
     assert [p.name for p in tmp_path.iterdir()] == ['v.mp4']
+
+
+def test_visualizer_draws_keypoints_with_numpy2(pose_model, coco_sample):
+    from mmpose.apis import inference_topdown
+
+    from levitpose.apis.visualizer import DemoPoseVisualizer
+    folder, boxes = coco_sample
+    img = cv2.imread(str(folder / '000000000785.jpg'))
+    x, y, w, h = boxes['000000000785.jpg'][0]
+    sample = inference_topdown(pose_model, img, np.array([[x, y, x + w,
+                                                           y + h]]))[0]
+    visualizer = DemoPoseVisualizer(name='test_numpy2_visualizer', radius=4)
+    visualizer.set_dataset_meta(pose_model.dataset_meta)
+    visualizer.add_datasample(
+        'x', img[..., ::-1].copy(), sample, draw_gt=False,
+        kpt_thr=0.)  # draws all 17
+    changed = (visualizer.get_image()[..., ::-1] != img).any(axis=2)
+    assert changed.sum() > 17 * 20  # 17 discs of radius 4

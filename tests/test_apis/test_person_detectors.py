@@ -31,8 +31,7 @@ def test_hog_threshold_drops_boxes(coco_sample):
 
 
 def test_hog_on_a_blank_image_finds_nobody():
-    boxes, scores = HOGPersonDetector()(np.full((300, 200, 3), 127,
-                                                np.uint8))
+    boxes, scores = HOGPersonDetector()(np.full((300, 200, 3), 127, np.uint8))
     assert boxes.shape == (0, 4) and scores.shape == (0, )
 
 

@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from levitpose.apis import InvalidInputError, MissingFileError
-from levitpose.apis import load_weights_strictly
+from levitpose.apis import (InvalidInputError, MissingFileError,
+                            load_weights_strictly)
 
 
 def small_model():
@@ -34,31 +34,31 @@ def test_module_prefix_is_stripped(tmp_path):
 def test_missing_key_is_named(tmp_path):
     state = small_model().state_dict()
     del state['1.running_var']
-    with pytest.raises(InvalidInputError,
-                       match=r'1 missing key\(s\): 1\.running_var'):
+    with pytest.raises(
+            InvalidInputError, match=r'1 missing key\(s\): 1\.running_var'):
         load_weights_strictly(small_model(), save(tmp_path / 'm.pth', state))
 
 
 def test_unexpected_key_is_named(tmp_path):
     state = small_model().state_dict()
     state['2.weight'] = torch.zeros(1)
-    with pytest.raises(InvalidInputError,
-                       match=r'1 unexpected key\(s\): 2\.weight'):
+    with pytest.raises(
+            InvalidInputError, match=r'1 unexpected key\(s\): 2\.weight'):
         load_weights_strictly(small_model(), save(tmp_path / 'u.pth', state))
 
 
 def test_shape_mismatch_is_named(tmp_path):
     state = small_model().state_dict()
     state['0.bias'] = torch.zeros(5)
-    with pytest.raises(InvalidInputError,
-                       match=r'0\.bias \(5,\) vs \(4,\)'):
+    with pytest.raises(InvalidInputError, match=r'0\.bias \(5,\) vs \(4,\)'):
         load_weights_strictly(small_model(), save(tmp_path / 's.pth', state))
 
 
 def test_not_a_checkpoint_is_refused(tmp_path):
     path = tmp_path / 'text.pth'
     path.write_text('definitely not a checkpoint')
-    with pytest.raises(InvalidInputError, match='cannot read checkpoint .*text.pth'):
+    with pytest.raises(
+            InvalidInputError, match='cannot read checkpoint .*text.pth'):
         load_weights_strictly(small_model(), str(path))
 
 

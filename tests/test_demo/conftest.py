@@ -14,8 +14,11 @@ TINY_DET_CONFIG = Path(__file__).resolve().parent / 'data' / \
 
 def run_demo(*args, cwd=None) -> subprocess.CompletedProcess:
     """Run the demo in a fresh Python, as ``make demo`` does."""
-    return subprocess.run([sys.executable, str(DEMO), *map(str, args)],
-                          cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable,
+                           str(DEMO), *map(str, args)],
+                          cwd=cwd,
+                          capture_output=True,
+                          text=True,
                           timeout=600)
 
 
@@ -39,9 +42,10 @@ def tiny_detector(tmp_path_factory):
     torch.manual_seed(0)
     model = init_detector(str(TINY_DET_CONFIG), None, device='cpu')
     path = tmp_path_factory.mktemp('det') / 'tiny_rtmdet_person.pth'
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(dataset_meta=dict(classes=('person', )))),
-               str(path))
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=('person', )))), str(path))
     return str(TINY_DET_CONFIG), str(path)
 
 

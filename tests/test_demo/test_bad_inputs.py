@@ -36,8 +36,8 @@ def inputs(tmp_path, sample_video):
     empty.mkdir()
     video = tmp_path / 'broken.mp4'
     video.write_bytes(sample_video.read_bytes()[:2000])  # truncated
-    return dict(missing=tmp_path / 'missing.jpg', text=text, empty=empty,
-                video=video)
+    return dict(
+        missing=tmp_path / 'missing.jpg', text=text, empty=empty, video=video)
 
 
 @pytest.mark.parametrize('case,message', [
@@ -74,8 +74,9 @@ def test_checkpoint_that_does_not_fit(demo_module, capsys, repo_root,
     code, stderr = run_main(demo_module, capsys, '--input', IMAGE,
                             '--pose-checkpoint', det_checkpoint,
                             '--output-root', out)
-    lines = [line for line in error_lines(stderr)
-             if not line.startswith('warning:')]
+    lines = [
+        line for line in error_lines(stderr) if not line.startswith('warning:')
+    ]
     assert code == 1 and len(lines) == 1, stderr
     assert 'does not fit' in lines[0]
     assert 'missing key(s): backbone.' in lines[0]
@@ -84,15 +85,17 @@ def test_checkpoint_that_does_not_fit(demo_module, capsys, repo_root,
 
 @pytest.mark.parametrize('device,message', [
     ('banana', "invalid device 'banana'"),
-    pytest.param('cuda:0', 'CUDA is not available',
-                 marks=pytest.mark.skipif(torch.cuda.is_available(),
-                                          reason='needs no CUDA')),
+    pytest.param(
+        'cuda:0',
+        'CUDA is not available',
+        marks=pytest.mark.skipif(
+            torch.cuda.is_available(), reason='needs no CUDA')),
 ])
 def test_invalid_device(demo_module, capsys, repo_root, monkeypatch, out,
                         device, message):
     monkeypatch.chdir(repo_root)
-    code, stderr = run_main(demo_module, capsys, '--input', IMAGE,
-                            '--device', device, '--output-root', out)
+    code, stderr = run_main(demo_module, capsys, '--input', IMAGE, '--device',
+                            device, '--output-root', out)
     lines = error_lines(stderr)
     assert code == 1 and len(lines) == 1, stderr
     assert message in lines[0]
@@ -100,23 +103,45 @@ def test_invalid_device(demo_module, capsys, repo_root, monkeypatch, out,
 
 def test_bad_option_value(demo_module, capsys, repo_root, monkeypatch, out):
     monkeypatch.chdir(repo_root)
-    code, stderr = run_main(demo_module, capsys, '--input', IMAGE,
-                            '--kpt-thr', '2', '--output-root', out)
+    code, stderr = run_main(demo_module, capsys, '--input', IMAGE, '--kpt-thr',
+                            '2', '--output-root', out)
     lines = error_lines(stderr)
     assert code == 1 and len(lines) == 1 and '--kpt-thr' in lines[0]
 
 
+def test_show_without_display(demo_module, capsys, repo_root, monkeypatch,
+                              out):
+    monkeypatch.chdir(repo_root)
+    monkeypatch.delenv('DISPLAY', raising=False)
+    monkeypatch.delenv('WAYLAND_DISPLAY', raising=False)
+    code, stderr = run_main(demo_module, capsys, '--input', IMAGE, '--show',
+                            '--output-root', out)
+    lines = error_lines(stderr)
+    assert code == 1 and len(lines) == 1 and '--show needs a display' in \
+        lines[0]
+
+
 def test_subprocess_missing_input(repo_root, tmp_path):
-    proc = run_demo('--input', tmp_path / 'missing.jpg', '--output-root',
-                    tmp_path / 'out', cwd=repo_root)
+    proc = run_demo(
+        '--input',
+        tmp_path / 'missing.jpg',
+        '--output-root',
+        tmp_path / 'out',
+        cwd=repo_root)
     lines = error_lines(proc.stderr)
     assert proc.returncode == 1 and len(lines) == 1, proc.stderr
     assert 'does not exist' in lines[0]
 
 
 def test_subprocess_invalid_device(repo_root, tmp_path):
-    proc = run_demo('--input', IMAGE, '--device', 'banana',
-                    '--output-root', tmp_path / 'out', cwd=repo_root)
+    proc = run_demo(
+        '--input',
+        IMAGE,
+        '--device',
+        'banana',
+        '--output-root',
+        tmp_path / 'out',
+        cwd=repo_root)
     lines = error_lines(proc.stderr)
     assert proc.returncode == 1 and len(lines) == 1, proc.stderr
     assert 'banana' in lines[0]

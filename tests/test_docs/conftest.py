@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
-from docs_blocks import collect_blocks, make_mirror, run_block
+from docs_blocks import collect_blocks, command_key, make_mirror, run_block
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# Blocks that later blocks depend on: run first, once per distinct text.
+# Blocks that later blocks depend on: run first, once per distinct command.
 PREREQUISITE = 'mim train mmpose configs/quickstart/'
 BLOCK_TIMEOUT_S = 600
 
@@ -30,10 +30,11 @@ class DocsMirror:
     def run(self, block):
         """Run ``block`` (a prerequisite's text runs only once)."""
         if PREREQUISITE in block.code:
-            if block.code not in self.results:
-                self.results[block.code] = run_block(
-                    block, self.path, REPO_ROOT, BLOCK_TIMEOUT_S)
-            return self.results[block.code]
+            key = command_key(block.code)
+            if key not in self.results:
+                self.results[key] = run_block(block, self.path, REPO_ROOT,
+                                              BLOCK_TIMEOUT_S)
+            return self.results[key]
         return run_block(block, self.path, REPO_ROOT, BLOCK_TIMEOUT_S)
 
 

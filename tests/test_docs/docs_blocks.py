@@ -181,6 +181,15 @@ def collect_blocks(root: Path) -> List[CodeBlock]:
     return blocks
 
 
+def command_key(code: str) -> str:
+    """The command of a block with line continuations and spacing removed.
+
+    The README, the quick start and the COCO model-zoo page may each show
+    the quick-start training command, formatted differently; it runs once.
+    """
+    return ' '.join(re.sub(r'\\\n', ' ', code).split())
+
+
 def make_mirror(root: Path, target: Path) -> Path:
     """Mirror the repository root in ``target`` with symlinks.
 

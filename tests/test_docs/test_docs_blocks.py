@@ -2,7 +2,7 @@
 import sys
 from pathlib import Path
 
-from docs_blocks import iter_blocks, make_mirror, run_block
+from docs_blocks import command_key, iter_blocks, make_mirror, run_block
 
 
 def _write(path: Path, text: str) -> Path:
@@ -106,3 +106,9 @@ def test_python_indentation_is_kept(tmp_path):
     page = _write(tmp_path / 'p.md',
                   '```python\nif True:\n    x = 1\n```\n')
     assert next(iter_blocks(page)).code == 'if True:\n    x = 1\n'
+
+
+def test_command_key_ignores_line_continuations():
+    one_line = 'mim train mmpose a.py --work-dir w\n'
+    split = 'mim train mmpose a.py \\\n    --work-dir w\n'
+    assert command_key(one_line) == command_key(split)

@@ -17,15 +17,16 @@ from hypothesis import strategies as st
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / 'demo' / 'topdown_demo_with_mmdet.py'
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not DEMO.is_file(), reason='demo/topdown_demo_with_mmdet.py missing')
-]
-FUZZ = settings(
-    max_examples=6,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture])
+pytestmark = pytest.mark.slow
+
+
+def fuzz(examples: int) -> settings:
+    """Few examples: each one is a demo subprocess (5-20 s on 2 cores)."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture])
+
 
 # file names with spaces, unicode, dots and misleading extensions
 names = st.text(
@@ -59,7 +60,7 @@ def assert_clean_failure(proc: subprocess.CompletedProcess) -> None:
     assert proc.stderr.strip(), 'no error message on stderr'
 
 
-@FUZZ
+@fuzz(4)
 @given(name=names, ext=extensions, data=contents)
 def test_junk_input_file_fails_cleanly(tmp_path, name, ext, data):
     path = tmp_path / f'{name or "x"}{ext}'
@@ -73,7 +74,7 @@ def test_junk_input_file_fails_cleanly(tmp_path, name, ext, data):
     assert_clean_failure(proc)
 
 
-@FUZZ
+@fuzz(3)
 @given(name=names, ext=extensions, as_dir=st.booleans())
 def test_missing_path_or_empty_folder_fails_cleanly(tmp_path, name, ext,
                                                     as_dir):
@@ -87,7 +88,7 @@ def test_missing_path_or_empty_folder_fails_cleanly(tmp_path, name, ext,
     assert_clean_failure(proc)
 
 
-@FUZZ
+@fuzz(6)
 @given(
     option=st.sampled_from([
         '--bbox-thr', '--kpt-thr', '--nms-thr', '--radius', '--thickness',
@@ -107,7 +108,7 @@ def test_odd_option_values_fail_cleanly_or_run(tmp_path, option, value):
         assert proc.stderr.strip()
 
 
-@FUZZ
+@fuzz(3)
 @given(data=contents)
 def test_junk_pose_checkpoint_fails_cleanly(tmp_path, data):
     checkpoint = tmp_path / 'junk.pth'

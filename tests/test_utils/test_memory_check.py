@@ -1,12 +1,12 @@
 """Steady memory: RSS does not grow during top-down inference over many
 frames (levitpose.utils.memory_check, tools/analysis_tools/memory_check.py).
 """
+import mmap
 import subprocess
 import sys
 from pathlib import Path
 
 import mmpose.apis
-import numpy as np
 import pytest
 import torch
 
@@ -36,7 +36,10 @@ def test_a_leak_of_this_size_is_detected(monkeypatch):
     kept = []
 
     def leaking_inference(model, frame, bboxes):
-        kept.append(np.ones(2**20, np.uint8))  # 1 MiB, pages touched
+        # fresh pages (an anonymous map), so freed heap cannot absorb it
+        block = mmap.mmap(-1, 2**20)
+        block.write(b'\x01' * 2**20)
+        kept.append(block)
 
     monkeypatch.setattr(mmpose.apis, 'inference_topdown', leaking_inference)
     curve = rss_curve(None, str(VIDEO), FRAMES)

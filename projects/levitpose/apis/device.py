@@ -24,9 +24,8 @@ def check_device(device: str) -> str:
     try:
         parsed = torch.device(device)
     except (RuntimeError, TypeError) as err:
-        raise InvalidInputError(
-            f'invalid device {device!r}: expected one of '
-            f'{", ".join(SUPPORTED_DEVICES)}') from err
+        raise InvalidInputError(f'invalid device {device!r}: expected one of '
+                                f'{", ".join(SUPPORTED_DEVICES)}') from err
     if parsed.type == 'cpu':
         return 'cpu'
     if parsed.type != 'cuda':

@@ -15,10 +15,9 @@ __all__ = [
     'read_image', 'iter_video_frames'
 ]
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif',
-                    '.tiff')
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.mpg',
-                    '.mpeg', '.m4v')
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.mpg', '.mpeg',
+                    '.m4v')
 
 
 @dataclass
@@ -97,9 +96,8 @@ def _list_folder(path: str) -> InputSource:
         if _extension(name) in IMAGE_EXTENSIONS
         and osp.isfile(osp.join(path, name)))
     if not images:
-        raise InvalidInputError(
-            f'folder {path} has no images (looked for '
-            f'{", ".join(IMAGE_EXTENSIONS)})')
+        raise InvalidInputError(f'folder {path} has no images (looked for '
+                                f'{", ".join(IMAGE_EXTENSIONS)})')
     unreadable = [img for img in images if not cv2.haveImageReader(img)]
     if unreadable:
         raise InvalidInputError(

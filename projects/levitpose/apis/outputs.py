@@ -79,8 +79,13 @@ class AtomicVideoWriter:
         path (str): Target video (``.mp4`` is written with ``mp4v``).
         fps (float): Frame rate.
     """
-    FOURCC = {'.mp4': 'mp4v', '.m4v': 'mp4v', '.avi': 'XVID',
-              '.mkv': 'XVID', '.mov': 'mp4v'}
+    FOURCC = {
+        '.mp4': 'mp4v',
+        '.m4v': 'mp4v',
+        '.avi': 'XVID',
+        '.mkv': 'XVID',
+        '.mov': 'mp4v'
+    }
 
     def __init__(self, path: str, fps: float) -> None:
         self.path = path

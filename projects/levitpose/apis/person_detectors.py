@@ -99,8 +99,12 @@ class MMDetPersonDetector:
     """
     is_fallback = False
 
-    def __init__(self, config: str, checkpoint: Optional[str],
-                 device: str = 'cpu', cat_id: int = 0, bbox_thr: float = 0.3,
+    def __init__(self,
+                 config: str,
+                 checkpoint: Optional[str],
+                 device: str = 'cpu',
+                 cat_id: int = 0,
+                 bbox_thr: float = 0.3,
                  nms_thr: float = 0.3) -> None:
         from mmdet.apis import init_detector
         from mmpose.utils import adapt_mmdet_pipeline

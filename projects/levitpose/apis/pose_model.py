@@ -78,9 +78,8 @@ def _as_boxes(bboxes) -> np.ndarray:
     return boxes
 
 
-def inference_topdown_keypoints(
-        model: nn.Module, img: Union[str, np.ndarray],
-        bboxes) -> Tuple[np.ndarray, np.ndarray]:
+def inference_topdown_keypoints(model: nn.Module, img: Union[str, np.ndarray],
+                                bboxes) -> Tuple[np.ndarray, np.ndarray]:
     """Estimate the keypoints of each person box in an image.
 
     Args:
@@ -112,12 +111,11 @@ def inference_topdown_keypoints(
             f'{type(img).__name__} {getattr(img, "shape", "")}')
     num_keypoints = model.dataset_meta['num_keypoints']
     if len(boxes) == 0:
-        return (np.zeros((0, num_keypoints, 2), np.float32),
-                np.zeros((0, num_keypoints), np.float32))
+        return (np.zeros((0, num_keypoints, 2),
+                         np.float32), np.zeros((0, num_keypoints), np.float32))
     samples = inference_topdown(model, img, boxes, bbox_format='xyxy')
-    keypoints = np.concatenate(
-        [s.pred_instances.keypoints for s in samples]).astype(np.float32)
+    keypoints = np.concatenate([s.pred_instances.keypoints
+                                for s in samples]).astype(np.float32)
     scores = np.concatenate(
-        [s.pred_instances.keypoint_scores for s in samples]).astype(
-            np.float32)
+        [s.pred_instances.keypoint_scores for s in samples]).astype(np.float32)
     return keypoints, scores

@@ -1,5 +1,6 @@
 """The top-down demo pipeline: detect people, estimate their keypoints,
-draw them with MMPose's ``PoseLocalVisualizer`` and save the results.
+draw them with MMPose's ``PoseLocalVisualizer`` (see
+:class:`~levitpose.apis.visualizer.DemoPoseVisualizer`) and save the results.
 
 ``demo/topdown_demo_with_mmdet.py`` is a thin command line over
 :func:`run_topdown_demo`.
@@ -27,6 +28,9 @@ UNTRAINED_WARNING = (
     'no pose checkpoint given: the model runs with its initial (untrained) '
     'weights, so the keypoints are meaningless until a checkpoint is given '
     '(--pose-checkpoint)')
+# tqdm's default shows s/frame below 1 frame/s; always show frames/second
+PROGRESS_FORMAT = ('{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} '
+                   '[{elapsed}<{remaining}, {rate_noinv_fmt}]')
 _visualizer_ids = itertools.count()
 
 
@@ -125,9 +129,10 @@ class TopdownDemo:
             :func:`print`.
     """
 
-    def __init__(self, opts: DemoOptions,
+    def __init__(self,
+                 opts: DemoOptions,
                  log: Callable[[str], None] = print) -> None:
-        from mmpose.visualization import PoseLocalVisualizer
+        from .visualizer import DemoPoseVisualizer
 
         self.opts = opts
         self.log = log
@@ -135,14 +140,15 @@ class TopdownDemo:
         if opts.det_config is None:
             self.detector = HOGPersonDetector(opts.bbox_thr, opts.nms_thr)
         else:
-            self.detector = MMDetPersonDetector(
-                opts.det_config, opts.det_checkpoint, device,
-                opts.det_cat_id, opts.bbox_thr, opts.nms_thr)
+            self.detector = MMDetPersonDetector(opts.det_config,
+                                                opts.det_checkpoint, device,
+                                                opts.det_cat_id, opts.bbox_thr,
+                                                opts.nms_thr)
         cfg_options = dict(model=dict(test_cfg=dict(
             output_heatmaps=True))) if opts.draw_heatmap else None
         self.model = init_pose_model(opts.pose_config, opts.pose_checkpoint,
                                      device, cfg_options)
-        self.visualizer = PoseLocalVisualizer(
+        self.visualizer = DemoPoseVisualizer(
             name=f'levitpose_demo_{next(_visualizer_ids)}',
             radius=opts.radius,
             line_width=opts.thickness,
@@ -251,9 +257,11 @@ def _run_images(demo: TopdownDemo, source: InputSource) -> DemoResult:
         write_image(out, drawn)
         result.outputs.append(out)
         if opts.save_predictions:
-            write_json(pred, demo.predictions(
-                split_instances(sample.pred_instances),
-                [osp.basename(path)] if whole else []))
+            write_json(
+                pred,
+                demo.predictions(
+                    split_instances(sample.pred_instances),
+                    [osp.basename(path)] if whole else []))
             result.predictions.append(pred)
         if opts.show:
             demo.show(drawn, 0)
@@ -271,17 +279,20 @@ def _run_video(demo: TopdownDemo, source: InputSource) -> DemoResult:
     instance_info, no_person = [], []
     start = time.perf_counter()
     with AtomicVideoWriter(out, source.fps) as writer, tqdm(
-            total=source.num_frames or None, unit='frame',
-            desc='video') as bar:
+            total=source.num_frames or None,
+            unit='frame',
+            desc='video',
+            bar_format=PROGRESS_FORMAT) as bar:
         for frame_id, frame in enumerate(iter_video_frames(source.path)):
             sample, whole = demo.estimate(frame)
             if whole:
                 no_person.append(frame_id)
             drawn = demo.draw(frame, sample)
             writer.write(drawn)
-            instance_info.append(dict(
-                frame_id=frame_id,
-                instances=split_instances(sample.pred_instances)))
+            instance_info.append(
+                dict(
+                    frame_id=frame_id,
+                    instances=split_instances(sample.pred_instances)))
             if opts.show:
                 demo.show(drawn, 1)
             bar.update()

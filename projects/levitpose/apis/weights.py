@@ -60,7 +60,8 @@ def _state_dict(ckpt: Any, checkpoint: str) -> Dict[str, torch.Tensor]:
         for k, v in state.items())
 
 
-def load_weights_strictly(model: nn.Module, checkpoint: str,
+def load_weights_strictly(model: nn.Module,
+                          checkpoint: str,
                           config_name: str = 'the config') -> dict:
     """Load ``checkpoint`` into ``model``; every key must match.
 

@@ -10,6 +10,7 @@ annotation (or image) id, and :func:`raise_if_problems` turns them into one
 :class:`AnnotationError` naming the file.
 """
 import json
+import math
 import numbers
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence
@@ -31,7 +32,14 @@ class AnnotationError(ValueError):
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    """A finite real number (bools, NaN and infinities are not)."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _is_id(value: Any) -> bool:
+    """An id COCO tools can index by: an int or a str."""
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
 def _numbers(value: Any, length: int) -> bool:
@@ -93,8 +101,11 @@ def check_coco_annotations(data: Any,
     if not isinstance(data, dict):
         return [f'top level is a {type(data).__name__}, expected an object '
                 'with "images" and "annotations"']
-    problems = [f'missing top-level key "{key}"'
-                for key in ('images', 'annotations') if key not in data]
+    problems = [
+        f'top-level "{key}" must be a list' if key in data else
+        f'missing top-level key "{key}"' for key in ('images', 'annotations')
+        if not isinstance(data.get(key), list)
+    ]
     if problems:
         return problems
     images: Dict[Any, dict] = {}
@@ -105,6 +116,12 @@ def check_coco_annotations(data: Any,
         error = _missing(img, COCO_IMAGE_KEYS)
         if error:
             problems.append(f'{where}: {error}')
+            continue
+        if not _is_id(img['id']):
+            problems.append(f'{where}: "id" must be an int or a str')
+            continue
+        if not isinstance(img['file_name'], str):
+            problems.append(f'{where}: "file_name" must be a str')
             continue
         images[img['id']] = img
         if not (_is_number(img['width']) and _is_number(img['height'])
@@ -120,7 +137,7 @@ def check_coco_annotations(data: Any,
         if error:
             problems.append(f'{where}: {error}')
             continue
-        if ann['image_id'] not in images:
+        if not _is_id(ann['image_id']) or ann['image_id'] not in images:
             problems.append(
                 f'{where}: image_id {ann["image_id"]!r} is not in "images"')
         else:

@@ -179,7 +179,9 @@ def init_cpu_distributed(cfg: Config) -> bool:
     process group that ``torchrun`` describes (``env://``: ``RANK``,
     ``WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``) with the gloo backend
     and records ``env_cfg.dist_cfg.backend = 'gloo'``; the Runner then sees
-    an initialised group and uses it. Nothing happens otherwise.
+    an initialised group and uses it. The model wrapper gets
+    ``device_ids=None`` (DDP of a CPU module), with MMEngine's other
+    defaults. Nothing happens otherwise.
 
     Args:
         cfg (Config): The merged config.
@@ -192,5 +194,11 @@ def init_cpu_distributed(cfg: Config) -> bool:
         return False
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
     cfg.env_cfg.dist_cfg.backend = 'gloo'
+    if cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel',
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    cfg.model_wrapper_cfg.device_ids = None
     torch_dist.init_process_group(backend='gloo', init_method='env://')
     return True

@@ -10,6 +10,15 @@ own checkpoints then fail to load, because they also pickle
   NumPy scalars;
 * ``meta['dataset_meta']``: NumPy arrays (``sigmas``, colours, ...).
 
+Found empirically: on checkpoints of a real MMPose training run (epoch and
+best checkpoints, NumPy 2), ``torch.serialization.
+get_unsafe_globals_in_checkpoint`` lists ``HistoryBuffer``,
+``builtins.getattr``, ``numpy._core.multiarray.{scalar,_reconstruct}``,
+``numpy.ndarray`` and ``numpy.dtype``; loading also builds instances of
+``numpy.dtypes.{UInt8,Int64,Float32,Float64}DType``. The other fixed-size
+numeric dtype classes are allowed as well (equally inert); object, void
+and string dtypes are not.
+
 Importing :mod:`levitpose` calls :func:`install_safe_loading`, which
 
 1. allow-lists exactly those types (:data:`CHECKPOINT_SAFE_GLOBALS`), with
@@ -20,7 +29,8 @@ Importing :mod:`levitpose` calls :func:`install_safe_loading`, which
    passes ``weights_only=True`` explicitly (so even
    ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` cannot turn the check off) and
    turns a refusal into :class:`UnsafeCheckpointError`, a one-line message
-   naming the offending globals.
+   naming the offending globals (and a file that is not a whole checkpoint
+   into :class:`InvalidCheckpointError`).
 
 ``Runner.load_checkpoint``/``resume`` (``load_from``, ``--resume``),
 ``mmengine.runner.load_checkpoint``, ``mmpose.apis.init_model``,

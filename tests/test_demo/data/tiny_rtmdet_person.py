@@ -7,7 +7,7 @@ model = dict(
     backbone=dict(deepen_factor=0.167, widen_factor=0.125, init_cfg=None),
     neck=dict(in_channels=[32, 64, 128], out_channels=32, num_csp_blocks=1),
     bbox_head=dict(in_channels=32, feat_channels=32, num_classes=1),
-    test_cfg=dict(score_thr=0.0, nms_pre=100, max_per_img=20))
+    test_cfg=dict(score_thr=0.0, nms_pre=100, max_per_img=3))
 
 test_pipeline = [
     dict(type='LoadImageFromFile', backend_args=None),

@@ -93,3 +93,8 @@ def test_gradients_reach_every_parameter():
         if p.grad is None or not p.grad.abs().sum() > 0
     ]
     assert not missing
+
+
+def test_in_channels_option():
+    model = EfficientViT(in_channels=1).eval()
+    assert model(torch.rand(1, 1, 128, 128))[0].shape == (1, 192, 2, 2)

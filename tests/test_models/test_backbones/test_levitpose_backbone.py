@@ -235,3 +235,12 @@ def test_registered_in_mmpose():
     from mmpose.registry import MODELS
     model = MODELS.build(dict(type='LEViTPose', arch='tiny'))
     assert isinstance(model, LEViTPose)
+
+
+def test_init_cfg_is_applied():
+    model = LEViTPose(
+        small_arch(),
+        init_cfg=dict(type='Constant', layer='Conv2d', val=0.5, bias=0.))
+    model.init_weights()
+    conv = model.stages[0].embed.conv.conv
+    assert torch.all(conv.weight == 0.5)

@@ -167,3 +167,9 @@ def test_final_layer_starts_small():
     head = make_head()
     assert head.final_layer.weight.std() < 0.01
     assert not head.final_layer.bias.any()
+
+
+def test_init_cfg_is_applied():
+    head = make_head(init_cfg=dict(type='Constant', layer='Conv2d', val=0.))
+    head.init_weights()
+    assert not head(make_feats()).any()

@@ -76,12 +76,15 @@ class LEViTPose(BaseBackbone):
 
     The paper gives the layout but not the widths; the :attr:`arch_zoo`
     values were chosen so that the whole top-down model (this backbone +
-    :class:`LFRMHead`, 256x256 input) reproduces the paper's size, counted
-    with ``tools/analysis_tools/get_flops.py``; ``docs/architecture.md``
+    :class:`LFRMHead`, 256x256 input) reproduces the paper's size (T: 1.08M
+    params / 0.88 GFLOPs vs 1.09M / 0.89G; S: 2.13M / 1.33G vs 2.16M /
+    1.33G; ``tools/analysis_tools/get_flops.py``). ``docs/architecture.md``
     explains every column. In short: keys/values are always reduced to
     stride 32 (``sr_ratios`` 8/4/2) so attention is cheap at every stage;
-    the first stage is narrow (depthwise work at stride 4 is slow per FLOP)
-    and the FLOPs sit in dense 1x1 convolutions at strides 8/16.
+    four blocks with two groups each keep the operator count (what limits
+    batch-1 CPU latency) near MobileNetV2-pose's; the FLOPs sit in dense
+    1x1/3x3 convolutions (FFNs, head), which run near the CPU's peak,
+    rather than in depthwise work at stride 4.
 
     Args:
         arch (str | dict): ``'tiny'``, ``'small'`` or a dict with every key

@@ -27,6 +27,10 @@ class CascadedGroupSRAttention(nn.Module):
     ``sr_ratio x sr_ratio`` strided convolution and a LayerNorm. The group
     outputs (``C / G`` channels each) are concatenated and projected.
 
+    The ``1/sqrt(key_dim)`` scale starts as the weight of the key
+    channels' BatchNorm (LeViT folds it the same way), so the forward has
+    no separate multiply.
+
     No positional bias is used: positions are encoded by the depthwise
     convolutions around the attention and by the overlapping patch
     embeddings, so the layer works at any input size and exports without
