@@ -41,3 +41,8 @@ def coco_sample(shared_data):
     for ann in data['annotations']:
         boxes.setdefault(names[ann['image_id']], []).append(ann['bbox'])
     return folder, boxes
+
+
+@pytest.fixture(scope='session')
+def sample_video(shared_data):
+    return shared_data / 'mmpose' / 'demo' / 'resources' / 'demo.mp4'

@@ -184,3 +184,25 @@ def test_video_run_predictions_have_one_entry_per_frame(video_run):
 def test_video_run_shows_progress_with_frame_rate(video_run):
     stderr = video_run[0].stderr
     assert re.search(r'5/5 \[[0-9:]+<[0-9:]+, *[0-9.]+frame/s\]', stderr)
+
+
+def test_draw_heatmap_stacks_heatmaps_under_the_image(repo_root, tmp_path):
+    name = 'coco_000000197388.jpg'
+    proc = run_demo(
+        '--input',
+        f'demo/resources/{name}',
+        '--output-root',
+        tmp_path,
+        '--draw-heatmap',
+        '--draw-bbox',
+        '--radius',
+        '5',
+        '--thickness',
+        '2',
+        '--alpha',
+        '0.5',
+        cwd=repo_root)
+    assert proc.returncode == 0, proc.stderr
+    height, width = cv2.imread(str(repo_root / 'demo' / 'resources' /
+                                   name)).shape[:2]
+    assert cv2.imread(str(tmp_path / name)).shape == (2 * height, width, 3)

@@ -23,7 +23,7 @@ def _training_checkpoint(path) -> dict:
                 flip_indices=[1, 0])),
         state_dict=state_dict,
         optimizer=dict(state={}, param_groups=[dict(lr=1e-3)]),
-        message_hub=dict(log_scalars=dict(loss=HistoryBuffer([1.0]))),
+        message_hub=dict(log_scalars=dict(loss=HistoryBuffer([1.0], [1]))),
         rng_state=get_rng_state())
     torch.save(checkpoint, path)
     return checkpoint

@@ -30,7 +30,8 @@ def _runner(sampler: _Sampler, resume: bool = True) -> SimpleNamespace:
     loop = EpochBasedTrainLoop.__new__(EpochBasedTrainLoop)
     loop.dataloader = SimpleNamespace(
         sampler=sampler, num_workers=0, persistent_workers=False)
-    return SimpleNamespace(_train_loop=loop, train_loop=loop, _resume=resume)
+    return SimpleNamespace(
+        _train_loop=loop, train_loop=loop, _resume=resume, iter=6)
 
 
 def test_set_rng_state_replays_the_stream():
@@ -94,3 +95,16 @@ def test_load_from_without_resume_keeps_a_fresh_stream():
     fresh = _runner(_Sampler(0, 0), resume=False)
     RNGStateHook().after_load_checkpoint(fresh, checkpoint)
     assert _draw() != replayed
+
+
+def test_checkpoint_mid_epoch_holds_the_current_state():
+    hook = RNGStateHook()
+    runner = _runner(_Sampler(0, 0))
+    hook.after_train_epoch(runner)  # captured at iteration 6
+    _draw()
+    runner.iter = 8  # a save after iteration 8 (by_epoch=False)
+    checkpoint = {}
+    hook.before_save_checkpoint(runner, checkpoint)
+    expected = _draw()
+    set_rng_state(checkpoint[CHECKPOINT_KEY]['generators'])
+    assert _draw() == expected

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from tool_runner import QUICKSTART, SHORT_TRAINING, python_tool
 
 from levitpose.utils import safe_load_checkpoint
-from tool_runner import QUICKSTART, SHORT_TRAINING, python_tool
 
 pytestmark = pytest.mark.slow
 

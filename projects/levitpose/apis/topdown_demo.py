@@ -326,6 +326,8 @@ def run_topdown_demo(opts: DemoOptions,
     """
     _check_options(opts)
     source = open_input(opts.input)
+    for path in source.images or [source.path]:
+        _output_paths(opts, path)  # refuse to overwrite an input early
     demo = TopdownDemo(opts, log)
     os.makedirs(opts.output_root, exist_ok=True)
     if source.kind == 'video':

@@ -98,9 +98,10 @@ def load_weights_strictly(model: nn.Module,
     fitting = OrderedDict((k, v) for k, v in state.items() if fits[k])
     result = model.load_state_dict(fitting, strict=False)
     problems = []
-    if result.missing_keys:
-        problems.append(f'{len(result.missing_keys)} missing key(s): '
-                        f'{describe_keys(result.missing_keys)}')
+    missing = [k for k in result.missing_keys if fits.get(k, True)]
+    if missing:
+        problems.append(f'{len(missing)} missing key(s): '
+                        f'{describe_keys(missing)}')
     if result.unexpected_keys:
         problems.append(f'{len(result.unexpected_keys)} unexpected key(s): '
                         f'{describe_keys(result.unexpected_keys)}')

@@ -60,7 +60,7 @@ model = dict(
     ))
 
 # base dataset settings
-dataset_type = 'CocoDataset'
+dataset_type = 'ValidatedCocoDataset'  # checks annotations at build time
 data_mode = 'topdown'
 data_root = 'data/coco/'
 

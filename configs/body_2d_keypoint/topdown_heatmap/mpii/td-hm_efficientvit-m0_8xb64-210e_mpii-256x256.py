@@ -58,7 +58,7 @@ model = dict(
     ))
 
 # base dataset settings
-dataset_type = 'MpiiDataset'
+dataset_type = 'ValidatedMpiiDataset'  # checks annotations at build time
 data_mode = 'topdown'
 data_root = 'data/mpii/'
 

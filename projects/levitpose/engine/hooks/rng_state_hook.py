@@ -109,6 +109,7 @@ class RNGStateHook(Hook):
 
     def __init__(self) -> None:
         self._state: Optional[Dict[str, Any]] = None
+        self._state_iter: Optional[int] = None  # when _state was captured
 
     @staticmethod
     def _sampler(runner) -> Any:
@@ -160,13 +161,15 @@ class RNGStateHook(Hook):
     def after_train_epoch(self, runner) -> None:
         """Keep the state training ended the epoch with."""
         self._state = self._capture(runner)
+        self._state_iter = runner.iter
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Store the state under ``checkpoint['rng_state']``."""
-        epoch_based = isinstance(runner.train_loop, EpochBasedTrainLoop)
-        state = self._state if (epoch_based
-                                and self._state is not None) else None
-        checkpoint[CHECKPOINT_KEY] = state or self._capture(runner)
+        at_epoch_end = (
+            isinstance(runner.train_loop, EpochBasedTrainLoop)
+            and self._state is not None and self._state_iter == runner.iter)
+        checkpoint[CHECKPOINT_KEY] = (
+            self._state if at_epoch_end else self._capture(runner))
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Restore the state of a resumed checkpoint.
