@@ -110,14 +110,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def in_repo(*parts: str) -> str:
+    """A path in the repository, relative to the working directory when it
+    lies below it (shorter messages), else absolute."""
+    path = osp.join(REPO_ROOT, *parts)
+    relative = osp.relpath(path)
+    return path if relative.startswith('..') else relative
+
+
 def resolve_pose_model(args: argparse.Namespace):
     """The pose config, checkpoint and a note about the checkpoint."""
     if args.pose_config is not None:
         return args.pose_config, args.pose_checkpoint, None
-    config = osp.join(REPO_ROOT, DEFAULT_POSE_CONFIG)
+    config = in_repo(DEFAULT_POSE_CONFIG)
     if args.pose_checkpoint is not None:
         return config, args.pose_checkpoint, None
-    checkpoint = osp.join(REPO_ROOT, DEFAULT_POSE_CHECKPOINT)
+    checkpoint = in_repo(DEFAULT_POSE_CHECKPOINT)
     if osp.isfile(checkpoint):
         return config, checkpoint, SHIPPED_CHECKPOINT_NOTE
     return config, None, None
@@ -148,7 +156,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo with parsed arguments; returns the exit status."""
     try:
         import levitpose  # noqa: F401  registers LEViTPose, safe loading
-    except ImportError:  # a clone that was not pip-installed
+    except ModuleNotFoundError as err:  # a clone that was not installed
+        if err.name != 'levitpose':
+            raise
         sys.path.insert(0, osp.join(REPO_ROOT, 'projects'))
     from levitpose.apis import DemoOptions, InvalidInputError, run_topdown_demo
     from levitpose.utils import UnsafeCheckpointError

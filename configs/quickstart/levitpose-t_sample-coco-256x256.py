@@ -18,7 +18,7 @@ _base_ = [
 ]
 
 # runtime: a short schedule, validated once at the end
-max_epochs = 40
+max_epochs = 80
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 randomness = dict(seed=0)
 default_hooks = dict(

@@ -138,6 +138,18 @@ class TopDownPoseONNX:
         return (np.zeros((0, num_keypoints, 2), np.float32),
                 np.zeros((0, num_keypoints), np.float32))
 
+    def _estimate(self, image: np.ndarray,
+                  bboxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Crop, run one ``session.run`` on all ``bboxes``, decode."""
+        batch, centers, scales = crop_boxes(image, bboxes, self.input_size,
+                                            self.padding, self.mean,
+                                            self.std, self.bgr_to_rgb)
+        heatmaps = self.session.run(None, {self.input_name: batch})[0]
+        keypoints, scores = decode_heatmaps(heatmaps, self.input_size)
+        keypoints = keypoints_to_image(keypoints, centers, scales,
+                                       self.input_size)
+        return keypoints, scores
+
     def __call__(self,
                  image: np.ndarray,
                  bboxes: Optional[np.ndarray] = None
@@ -168,15 +180,11 @@ class TopDownPoseONNX:
             raise ValueError('bboxes must have shape (N, 4) or (N, 5) '
                              f'(x1, y1, x2, y2[, score]), got {bboxes.shape}')
         bboxes = bboxes[:, :4]
-        batch, centers, scales = crop_boxes(image, bboxes, self.input_size,
-                                            self.padding, self.mean,
-                                            self.std, self.bgr_to_rgb)
-        step = self.max_batch_size or len(batch)
-        heatmaps = np.concatenate([
-            self.session.run(None, {self.input_name: batch[i:i + step]})[0]
-            for i in range(0, len(batch), step)
-        ])
-        keypoints, scores = decode_heatmaps(heatmaps, self.input_size)
-        keypoints = keypoints_to_image(keypoints, centers, scales,
-                                       self.input_size)
+        step = self.max_batch_size or len(bboxes)
+        results = [
+            self._estimate(image, bboxes[i:i + step])
+            for i in range(0, len(bboxes), step)
+        ]
+        keypoints = np.concatenate([r[0] for r in results])
+        scores = np.concatenate([r[1] for r in results])
         return keypoints, scores

@@ -96,7 +96,10 @@ def main(argv=None) -> int:
     import torch
     from tqdm import tqdm
     torch.set_num_threads(args.threads)
-    torch.set_num_interop_threads(1)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # already set (parallel work has started)
+        pass
     runners = bench.build_runners(
         models,
         args.backend,
