@@ -16,3 +16,7 @@ custom_hooks = [
     dict(type='NonFiniteLossHook'),
     dict(type='RNGStateHook')
 ]
+
+# MMPose 1.3.2's PoseLocalVisualizer crashes on NumPy 2 when it draws a
+# keypoint; this registered subclass fixes it (levitpose.visualization)
+visualizer = dict(type='LEViTPoseVisualizer')

@@ -8,6 +8,7 @@ from . import datasets  # noqa: F401  registers validated datasets
 from . import engine  # noqa: F401  registers hooks into mmpose HOOKS
 from . import models  # noqa: F401  registers into mmpose.registry.MODELS
 from . import utils  # noqa: F401  safe checkpoint loading (allow-list)
+from . import visualization  # noqa: F401  registers LEViTPoseVisualizer
 from .version import __version__
 
 __all__ = ['__version__']

@@ -47,13 +47,13 @@ def test_interrupted_video_keeps_old_file_and_no_partial(tmp_path):
 def test_visualizer_draws_keypoints_with_numpy2(pose_model, coco_sample):
     from mmpose.apis import inference_topdown
 
-    from levitpose.apis.visualizer import DemoPoseVisualizer
+    from levitpose.visualization import LEViTPoseVisualizer
     folder, boxes = coco_sample
     img = cv2.imread(str(folder / '000000000785.jpg'))
     x, y, w, h = boxes['000000000785.jpg'][0]
     sample = inference_topdown(pose_model, img, np.array([[x, y, x + w,
                                                            y + h]]))[0]
-    visualizer = DemoPoseVisualizer(name='test_numpy2_visualizer', radius=4)
+    visualizer = LEViTPoseVisualizer(name='test_numpy2_visualizer', radius=4)
     visualizer.set_dataset_meta(pose_model.dataset_meta)
     visualizer.add_datasample(
         'x', img[..., ::-1].copy(), sample, draw_gt=False,

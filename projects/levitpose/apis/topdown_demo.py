@@ -1,6 +1,6 @@
 """The top-down demo pipeline: detect people, estimate their keypoints,
 draw them with MMPose's ``PoseLocalVisualizer`` (see
-:class:`~levitpose.apis.visualizer.DemoPoseVisualizer`) and save the results.
+:class:`~levitpose.visualization.LEViTPoseVisualizer`) and save the results.
 
 ``demo/topdown_demo_with_mmdet.py`` is a thin command line over
 :func:`run_topdown_demo`.
@@ -132,7 +132,7 @@ class TopdownDemo:
     def __init__(self,
                  opts: DemoOptions,
                  log: Callable[[str], None] = print) -> None:
-        from .visualizer import DemoPoseVisualizer
+        from ..visualization import LEViTPoseVisualizer
 
         self.opts = opts
         self.log = log
@@ -148,7 +148,7 @@ class TopdownDemo:
             output_heatmaps=True))) if opts.draw_heatmap else None
         self.model = init_pose_model(opts.pose_config, opts.pose_checkpoint,
                                      device, cfg_options)
-        self.visualizer = DemoPoseVisualizer(
+        self.visualizer = LEViTPoseVisualizer(
             name=f'levitpose_demo_{next(_visualizer_ids)}',
             radius=opts.radius,
             line_width=opts.thickness,

@@ -1,11 +1,17 @@
-"""MMPose's ``PoseLocalVisualizer``, made to work with NumPy 2."""
+"""MMPose's ``PoseLocalVisualizer``, made to work with NumPy 2.
+
+Registered, so configs select it (``configs/_base_/levitpose_runtime.py``
+does) and MMPose's own tools and ``MMPoseInferencer`` draw without crashing.
+"""
 import numpy as np
+from mmpose.registry import VISUALIZERS
 from mmpose.visualization import PoseLocalVisualizer
 
-__all__ = ['DemoPoseVisualizer']
+__all__ = ['LEViTPoseVisualizer']
 
 
-class DemoPoseVisualizer(PoseLocalVisualizer):
+@VISUALIZERS.register_module()
+class LEViTPoseVisualizer(PoseLocalVisualizer):
     """:class:`PoseLocalVisualizer` whose keypoint circles draw on NumPy 2.
 
     MMPose 1.3.2 draws each keypoint with ``radius=np.array([r])`` and its
