@@ -3,14 +3,21 @@
 This config demonstrates that training learns: it trains LEViTPose-T from
 random initialisation on the 12 annotated people of ``data/sample-coco``
 (4 real COCO val2017 images, see its README) and evaluates COCO keypoint AP
-(``CocoMetric``, ground-truth boxes) on the same images. On 2 CPU cores it
-finishes in a few minutes and reaches AP >= 0.3 (the README quotes the
-measured time and AP). Training and evaluating on the same 12 people
-measures fitting, not generalisation: it is a smoke test of the whole
-training path (data, augmentation, model, loss, optimiser, checkpoints,
-evaluation), not a benchmark. The full recipe is the config inherited below.
+(``CocoMetric``, ground-truth boxes) on the same images. It targets
+AP >= 0.3 within 5 minutes on 2 CPU cores; measured (80 epochs, seed 0):
+AP 1.000, 340 s of CPU time (8 min wall while other jobs shared the 2
+cores); a 40-epoch run reached AP 0.346. Training and evaluating on the
+same 12 people measures fitting, not generalisation: it is a smoke test of
+the whole training path (data, augmentation, model, loss, optimiser,
+checkpoints, evaluation), not a benchmark. The full recipe is the config
+inherited below.
 
     mim train mmpose configs/quickstart/levitpose-t_sample-coco-256x256.py
+    python tools/misc/publish_model.py \
+        work_dirs/levitpose-t_sample-coco-256x256/epoch_80.pth \
+        checkpoints/levitpose-t_sample-coco-256x256.pth
+    mim test mmpose configs/quickstart/levitpose-t_sample-coco-256x256.py \
+        -C checkpoints/levitpose-t_sample-coco-256x256.pth
 """
 _base_ = [
     '../body_2d_keypoint/topdown_heatmap/coco/'
