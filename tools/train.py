@@ -14,8 +14,15 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import levitpose  # noqa: F401  registers modules, safe loading
-from levitpose.engine import (UsageError, init_cpu_distributed, load_config,
+from levitpose.datasets import AnnotationError
+from levitpose.engine import (NonFiniteLossError, UsageError,
+                              init_cpu_distributed, load_config,
                               merge_train_args)
+from levitpose.utils import InvalidCheckpointError, UnsafeCheckpointError
+
+# errors that are the user's input, not a bug: one line, exit code 1
+USER_ERRORS = (AnnotationError, InvalidCheckpointError, NonFiniteLossError,
+               UnsafeCheckpointError)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -68,7 +75,10 @@ def main(argv=None) -> None:
     except UsageError as err:
         sys.exit(f'train.py: error: {err}')
     init_cpu_distributed(cfg)  # gloo under torchrun when there is no GPU
-    Runner.from_cfg(cfg).train()
+    try:
+        Runner.from_cfg(cfg).train()
+    except USER_ERRORS as err:
+        sys.exit(f'train.py: error: {err}')
 
 
 if __name__ == '__main__':
