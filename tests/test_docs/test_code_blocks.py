@@ -73,6 +73,9 @@ def _venv_is_current() -> bool:
 @pytest.mark.slow
 @pytest.mark.parametrize('block', RUNNABLE, ids=_ids(RUNNABLE))
 def test_block_runs(block, docs_mirror):
+    if block.kind == 'shell' and MAKE_TEST.search(block.code):
+        pytest.fail(f'{block.label(REPO_ROOT)}: not run: `make test` would '
+                    'run the test suite from inside itself')
     if block.kind == 'shell' and MAKE_ANY.search(block.code):
         assert _venv_is_current(), (
             'the docs run `make`, which would rebuild a stale .venv; run '
