@@ -31,6 +31,18 @@ def image_run(repo_root, tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
+def blank_run(repo_root, tmp_path_factory):
+    """An image with nobody in it: the whole-image fallback box."""
+    folder = tmp_path_factory.mktemp('blank')
+    cv2.imwrite(str(folder / 'blank.png'), np.full((240, 320, 3), 128,
+                                                  np.uint8))
+    out = tmp_path_factory.mktemp('blank_out')
+    proc = run_demo('--input', folder / 'blank.png', '--output-root', out,
+                    '--save-predictions', cwd=repo_root)
+    return proc, out
+
+
+@pytest.fixture(scope='module')
 def folder_run(repo_root, tiny_detector, tmp_path_factory):
     """Positional detector + pose config, a folder of images."""
     folder = tmp_path_factory.mktemp('inputs')
@@ -90,18 +102,40 @@ def test_image_run_says_which_detector_ran(image_run):
     assert 'fallback' in stdout
 
 
-def test_image_run_says_whole_image_is_used(image_run):
-    # HOG misses this skier; the demo must say what it did instead
-    assert 'found no person' in image_run[0].stdout
+def test_image_run_finds_the_skier(image_run, repo_root):
+    """The best HOG box lies on the annotated skier (real COCO label)."""
+    proc, out = image_run
+    assert re.search(r'coco_000000000785\.jpg: \d+ person\(s\)',
+                     proc.stdout), proc.stdout
+    preds = json.loads((out / 'results_coco_000000000785.json').read_text())
+    best = max(preds['instance_info'], key=lambda i: i['bbox_score'])
+    x1, y1, x2, y2 = best['bbox'][0]
+    ann = json.loads((repo_root / 'data/sample-coco/annotations/'
+                      'person_keypoints_sample.json').read_text())
+    gx, gy, gw, gh = next(a['bbox'] for a in ann['annotations']
+                          if a['image_id'] == 785 and a['num_keypoints'])
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    assert gx <= cx <= gx + gw and gy <= cy <= gy + gh
 
 
 def test_image_run_predictions_follow_mmpose_schema(image_run):
     _, out = image_run
     preds = json.loads((out / 'results_coco_000000000785.json').read_text())
     assert preds['meta_info']['num_keypoints'] == 17
+    assert len(preds['instance_info']) >= 1
+    for instance in preds['instance_info']:
+        check_instance(instance)
+        assert instance['bbox_score'] > 0.
+
+
+def test_nobody_found_falls_back_to_the_whole_image(blank_run):
+    proc, out = blank_run
+    assert proc.returncode == 0, proc.stderr
+    assert 'found no person' in proc.stdout
+    preds = json.loads((out / 'results_blank.json').read_text())
     assert len(preds['instance_info']) == 1
     check_instance(preds['instance_info'][0])
-    assert preds['instance_info'][0]['bbox'] == [[0., 0., 640., 425.]]
+    assert preds['instance_info'][0]['bbox'] == [[0., 0., 320., 240.]]
     assert preds['instance_info'][0]['bbox_score'] == 0.
 
 

@@ -31,6 +31,8 @@ INERT_LANGUAGES = ('text', 'none', 'yaml', 'json', 'ini', 'toml', 'bibtex',
                    'csv', 'diff', 'markdown', 'md')
 SKIP_MARKER = re.compile(r'^\s*#\s*skip-test\s*:(?P<reason>.*)$')
 FENCE = re.compile(r'^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$')
+# Return code of a block killed for running past its timeout.
+TIMED_OUT = -9
 # Output folders the mirror keeps empty (and separate from the checkout).
 OUTPUT_DIRS = ('work_dirs', 'vis_results', 'outputs', 'benchmark_results')
 
@@ -237,7 +239,9 @@ def run_block(block: CodeBlock, cwd: Path, root: Path,
         timeout (float): Seconds before the block counts as hung.
 
     Returns:
-        subprocess.CompletedProcess: With ``stdout`` holding both streams.
+        subprocess.CompletedProcess: With ``stdout`` holding both streams;
+        a block that runs past ``timeout`` is killed and gets
+        :data:`TIMED_OUT` as its return code.
     """
     if block.kind == 'shell':
         command = ['bash', '-e', '-o', 'pipefail', '-c', block.code]
@@ -246,11 +250,18 @@ def run_block(block: CodeBlock, cwd: Path, root: Path,
     else:
         raise ValueError(f'block kind {block.kind!r} is not executable; '
                          'executable kinds: shell, python')
-    return subprocess.run(
-        command,
-        cwd=cwd,
-        env=block_env(root),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout)
+    try:
+        return subprocess.run(
+            command,
+            cwd=cwd,
+            env=block_env(root),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout)
+    except subprocess.TimeoutExpired as err:  # a failed block, not a crash
+        output = err.output or ''
+        if isinstance(output, bytes):
+            output = output.decode(errors='replace')
+        return subprocess.CompletedProcess(
+            command, TIMED_OUT, f'{output}\n[timed out after {timeout} s]')

@@ -2,7 +2,8 @@
 import sys
 from pathlib import Path
 
-from docs_blocks import command_key, iter_blocks, make_mirror, run_block
+from docs_blocks import (TIMED_OUT, command_key, iter_blocks, make_mirror,
+                         run_block)
 
 
 def _write(path: Path, text: str) -> Path:
@@ -112,3 +113,12 @@ def test_command_key_ignores_line_continuations():
     one_line = 'mim train mmpose a.py --work-dir w\n'
     split = 'mim train mmpose a.py \\\n    --work-dir w\n'
     assert command_key(one_line) == command_key(split)
+
+
+def test_block_past_its_timeout_fails(tmp_path):
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+    mirror = make_mirror(repo, tmp_path / 'mirror')
+    page = _write(tmp_path / 'p.md', '```shell\nsleep 5\n```\n')
+    proc = run_block(next(iter_blocks(page)), mirror, repo, timeout=0.5)
+    assert proc.returncode == TIMED_OUT and 'timed out' in proc.stdout

@@ -19,6 +19,9 @@ TRAIN_TOOLS = (
     (MIM, 'train', 'mmpose'),
     (MIM, 'test', 'mmpose'),
     (PY, 'tools/analysis_tools/get_flops.py'),
+    (PY, 'tools/analysis_tools/print_config.py'),
+    (PY, 'tools/analysis_tools/browse_dataset.py'),
+    (PY, 'tools/misc/publish_model.py'),
 )
 # page -> the commands whose --help must name each option on the page
 PAGE_TOOLS = {

@@ -71,7 +71,7 @@ class HOGPersonDetector:
         resized = img if scale == 1. else cv2.resize(
             img, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
         rects, margins = self.hog.detectMultiScale(
-            resized, winStride=(8, 8), padding=(8, 8), scale=1.05)
+            resized, winStride=(4, 4), padding=(16, 16), scale=1.03)
         if len(rects) == 0:
             return np.zeros((0, 4), np.float32), np.zeros(0, np.float32)
         xywh = np.asarray(rects, np.float32).reshape(-1, 4) / scale
