@@ -34,8 +34,8 @@ def image_run(repo_root, tmp_path_factory):
 def blank_run(repo_root, tmp_path_factory):
     """An image with nobody in it: the whole-image fallback box."""
     folder = tmp_path_factory.mktemp('blank')
-    cv2.imwrite(str(folder / 'blank.png'), np.full((240, 320, 3), 128,
-                                                  np.uint8))
+    blank = np.full((240, 320, 3), 128, np.uint8)
+    cv2.imwrite(str(folder / 'blank.png'), blank)
     out = tmp_path_factory.mktemp('blank_out')
     proc = run_demo('--input', folder / 'blank.png', '--output-root', out,
                     '--save-predictions', cwd=repo_root)
