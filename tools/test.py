@@ -9,16 +9,14 @@ writes the predictions. ``mim test mmpose CONFIG -C CHECKPOINT`` runs
 MMPose's own ``tools/test.py`` on the same config.
 """
 import argparse
-import os
 import sys
 
-from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import levitpose  # noqa: F401  registers modules, safe loading
-from levitpose.engine import (MetricsDumpHook, UsageError,
+from levitpose.engine import (MetricsDumpHook, UsageError, add_launch_args,
                               init_cpu_distributed, load_config,
-                              merge_test_args)
+                              merge_test_args, parse_launch_args)
 from levitpose.utils import UnsafeCheckpointError, safe_load_checkpoint
 
 
@@ -34,20 +32,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--dump', help='dump predictions to a .pkl file for offline '
         'evaluation')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. test_dataloader.batch_size=8')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_launch_args(parser, 'test_dataloader.batch_size=8')
+    return parse_launch_args(parser, argv)
 
 
 def main(argv=None) -> None:

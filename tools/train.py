@@ -7,17 +7,15 @@
 CONFIG`` runs MMPose's own ``tools/train.py`` on the same config.
 """
 import argparse
-import os
 import sys
 
-from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import levitpose  # noqa: F401  registers modules, safe loading
 from levitpose.datasets import AnnotationError
-from levitpose.engine import (NonFiniteLossError, UsageError,
+from levitpose.engine import (NonFiniteLossError, UsageError, add_launch_args,
                               init_cpu_distributed, load_config,
-                              merge_train_args)
+                              merge_train_args, parse_launch_args)
 from levitpose.utils import InvalidCheckpointError, UnsafeCheckpointError
 
 # errors that are the user's input, not a bug: one line, exit code 1
@@ -41,22 +39,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--amp',
         action='store_true',
         help='enable automatic mixed-precision training')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. train_cfg.max_epochs=2; '
-        'lists as key="[a,b]"')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_launch_args(parser, 'train_cfg.max_epochs=2')
+    return parse_launch_args(parser, argv)
 
 
 def main(argv=None) -> None:

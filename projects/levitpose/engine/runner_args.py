@@ -6,16 +6,19 @@ from deep inside MMEngine) and merges the arguments into the config the
 same way MMPose's own tools do, so ``python tools/train.py`` and
 ``mim train mmpose`` run the same experiment.
 """
+import argparse
+import os
 import os.path as osp
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 import torch.distributed as torch_dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 __all__ = [
     'UsageError', 'load_config', 'merge_train_args', 'merge_test_args',
-    'default_work_dir', 'init_cpu_distributed'
+    'default_work_dir', 'init_cpu_distributed', 'add_launch_args',
+    'parse_launch_args'
 ]
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
@@ -52,6 +55,39 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return cfg
+
+
+def add_launch_args(parser: argparse.ArgumentParser,
+                    cfg_options_example: str) -> None:
+    """Add the options ``tools/train.py`` and ``tools/test.py`` share:
+    ``--cfg-options``, ``--launcher`` and ``--local-rank``.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser.
+        cfg_options_example (str): An example override for the help text.
+    """
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help=f'override config settings, e.g. {cfg_options_example}; '
+        'lists as key="[a,b]"')
+    parser.add_argument(
+        '--launcher',
+        choices=list(LAUNCHERS),
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_launch_args(parser: argparse.ArgumentParser,
+                      argv: Optional[Sequence[str]] = None
+                      ) -> argparse.Namespace:
+    """Parse ``argv`` and export ``--local-rank`` as ``LOCAL_RANK``."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
 
 
 def default_work_dir(config_path: str) -> str:

@@ -5,18 +5,15 @@ Attention (Liu et al., CVPR 2023, https://arxiv.org/abs/2305.07027),
 re-implemented after the paper and timm's ``efficientvit_msra.py``, with
 windows padded so that any ``(H, W)`` multiple of 16 works.
 """
-from numbers import Integral
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Sequence, Tuple, Union
 
-from mmpose.models.backbones.base_backbone import BaseBackbone
 from mmpose.registry import MODELS
 from mmpose.utils.typing import OptConfigType
 from torch import Tensor, nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..layers import (ConvBN, ConvFFN, LocalWindowAttention, PatchMerging,
-                      Residual, SandwichBlock, fuse_modules)
-from .levitpose import parse_out_indices
+                      Residual, SandwichBlock)
+from .staged_backbone import StagedBackbone
 
 __all__ = ['EfficientViT']
 
@@ -42,7 +39,7 @@ def _dw_ffn(dim: int) -> nn.Sequential:
 
 
 @MODELS.register_module()
-class EfficientViT(BaseBackbone):
+class EfficientViT(StagedBackbone):
     """EfficientViT backbone (stride 16 at stages 1-3, as in the paper).
 
     Args:
@@ -96,15 +93,8 @@ class EfficientViT(BaseBackbone):
                              f'{arch!r}')
         self.arch = dict(arch)
         dims = self.arch['embed_dims']
-        num_stages = len(dims)
-        self.out_indices = parse_out_indices(out_indices, num_stages)
-        if (not isinstance(frozen_stages, Integral)
-                or not -1 <= frozen_stages < num_stages):
-            raise ValueError(f'frozen_stages must be an int in '
-                             f'[-1, {num_stages - 1}], got {frozen_stages!r}')
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
-        self.out_channels = tuple(dims[i] for i in self.out_indices)
+        self._init_stages_options(
+            len(dims), out_indices, frozen_stages, norm_eval, dims)
         self.stages = nn.ModuleList()
         for i, dim in enumerate(dims):
             stage = nn.Sequential()
@@ -123,10 +113,7 @@ class EfficientViT(BaseBackbone):
                     kernels=self.arch['kernels'])
                 stage.add_module(f'block{j}', SandwichBlock(dim, mixer, 2))
             self.stages.append(stage)
-        self.deploy = False
-        if deploy:
-            self.switch_to_deploy()
-        self._freeze_stages()
+        self._finish_init(deploy)
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         """Features ``(B, C_i, H / s_i, W / s_i)`` of :attr:`out_indices`.
@@ -137,41 +124,4 @@ class EfficientViT(BaseBackbone):
         Returns:
             tuple[Tensor]: One feature map per selected stage.
         """
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = stage(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
-
-    def _freeze_stages(self) -> None:
-        for stage in self.stages[:self.frozen_stages + 1]:
-            stage.eval()
-            for param in stage.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'EfficientViT':
-        """Set the mode, keeping frozen stages / BNs (``norm_eval``) in
-        eval mode."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
-        return self
-
-    def switch_to_deploy(self, test_cfg: Optional[dict] = None) -> None:
-        """Fuse Conv+BN and gather attention biases, once.
-
-        Args:
-            test_cfg (dict, optional): Unused. Defaults to None.
-        """
-        if self.deploy:
-            return
-        for module in self.modules():
-            if module is not self and hasattr(module, 'switch_to_deploy'):
-                module.switch_to_deploy()
-        fuse_modules(self)
-        self.deploy = True
-        self._freeze_stages()
+        return self._forward_stages(x)

@@ -8,15 +8,14 @@ description. The block is the sandwich of EfficientViT (Liu et al., CVPR
 the fusion and layout habits follow timm's ``efficientvit_msra.py``.
 """
 from numbers import Integral
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Sequence, Tuple, Union
 
-from mmpose.models.backbones.base_backbone import BaseBackbone
 from mmpose.registry import MODELS
 from mmpose.utils.typing import OptConfigType
 from torch import Tensor, nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..layers import LEViTPoseStage, LightStem, SubsampleEmbed, fuse_modules
+from ..layers import LEViTPoseStage, LightStem, SubsampleEmbed
+from .staged_backbone import StagedBackbone, parse_out_indices
 
 __all__ = ['LEViTPose', 'parse_input_size', 'parse_out_indices']
 
@@ -44,27 +43,8 @@ def parse_input_size(input_size: Sequence[int]) -> Tuple[int, int]:
     return w, h
 
 
-def parse_out_indices(out_indices: Union[int, Sequence[int]],
-                      num_stages: int) -> Tuple[int, ...]:
-    """Normalise ``out_indices`` to sorted non-negative stage indices.
-
-    Raises:
-        ValueError: if an index is outside ``[-num_stages, num_stages)``.
-    """
-    if isinstance(out_indices, Integral):
-        out_indices = (out_indices, )
-    allowed = range(-num_stages, num_stages)
-    if (not isinstance(out_indices, (tuple, list)) or not out_indices
-            or any(not isinstance(i, Integral) or i not in allowed
-                   for i in out_indices)):
-        raise ValueError(
-            f'out_indices must be a non-empty sequence of ints in '
-            f'[{-num_stages}, {num_stages - 1}], got {out_indices!r}')
-    return tuple(sorted({int(i) % num_stages for i in out_indices}))
-
-
 @MODELS.register_module()
-class LEViTPose(BaseBackbone):
+class LEViTPose(StagedBackbone):
     """LEViTPose backbone.
 
     ``LStem & OPE`` embeds the image at stride 4, ``Subsample & OPE``
@@ -152,18 +132,11 @@ class LEViTPose(BaseBackbone):
         self.arch = self._parse_arch(arch)
         self.input_size = parse_input_size(input_size)
         dims = self.arch['embed_dims']
-        num_stages = len(dims)
-        self.out_indices = parse_out_indices(out_indices, num_stages)
-        if (not isinstance(frozen_stages, Integral)
-                or not -1 <= frozen_stages < num_stages):
-            raise ValueError(f'frozen_stages must be an int in '
-                             f'[-1, {num_stages - 1}], got {frozen_stages!r}')
+        self._init_stages_options(
+            len(dims), out_indices, frozen_stages, norm_eval, dims)
         if not 0. <= drop_path_rate < 1.:
             raise ValueError(
                 f'drop_path_rate must be in [0, 1), got {drop_path_rate!r}')
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
-        self.out_channels = tuple(dims[i] for i in self.out_indices)
 
         total = sum(self.arch['depths'])
         rates = [drop_path_rate * i / max(total - 1, 1) for i in range(total)]
@@ -185,10 +158,7 @@ class LEViTPose(BaseBackbone):
                     ffn_ratio=self.arch['ffn_ratios'][i],
                     drop_paths=rates[:depth]))
             rates = rates[depth:]
-        self.deploy = False
-        if deploy:
-            self.switch_to_deploy()
-        self._freeze_stages()
+        self._finish_init(deploy)
 
     @classmethod
     def _parse_arch(cls, arch: Union[str, dict]) -> dict:
@@ -232,43 +202,4 @@ class LEViTPose(BaseBackbone):
         if h % SIZE_DIVISOR or w % SIZE_DIVISOR:
             raise ValueError(f'input height and width must be multiples of '
                              f'{SIZE_DIVISOR}, got {h}x{w}')
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = stage(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
-
-    def _freeze_stages(self) -> None:
-        """Put stages ``0..frozen_stages`` in eval mode, without grads."""
-        for stage in self.stages[:self.frozen_stages + 1]:
-            stage.eval()
-            for param in stage.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'LEViTPose':
-        """Set the mode, keeping frozen stages and (``norm_eval``) norms in
-        eval mode."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
-        return self
-
-    def switch_to_deploy(self, test_cfg: Optional[dict] = None) -> None:
-        """Fold every BatchNorm into the Conv/Linear before it, in place.
-
-        Idempotent: :class:`BasePoseEstimator` calls this on every
-        sub-module that defines it, so a second call does nothing.
-
-        Args:
-            test_cfg (dict, optional): Unused; accepted for MMPose's
-                estimator interface. Defaults to None.
-        """
-        if self.deploy:
-            return
-        fuse_modules(self)
-        self.deploy = True
-        self._freeze_stages()
+        return self._forward_stages(x)
