@@ -77,16 +77,18 @@ def _reference_nms(boxes, scores, thr):
 
 
 def test_levitpose_registers_into_mmpose():
-    import levitpose  # noqa: F401
     from mmpose.registry import MODELS
+
+    import levitpose  # noqa: F401
     assert MODELS.get('LEViTPose') is not None
     assert MODELS.get('LFRMHead') is not None
 
 
 def test_registered_backbone_builds_from_config_dict():
-    import levitpose  # noqa: F401
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
+
+    import levitpose  # noqa: F401
     init_default_scope('mmpose')
     model = MODELS.build(dict(type='LEViTPose', arch='tiny',
                               input_size=(192, 256)))
