@@ -37,6 +37,7 @@ docs: venv
 lint: venv
 	@$(PY) -m flake8 projects tools demo tests configs
 	@$(PY) -m isort --check-only --diff projects tools demo tests
+	@$(PY) -m yapf --diff --recursive projects tools demo tests configs
 
 relock:
 	@$(SETUP) --relock

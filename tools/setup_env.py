@@ -110,17 +110,16 @@ def log(text: str) -> None:
 def run(cmd, what: str, env=None, cwd=None) -> str:
     """Run ``cmd``, appending its output to the log; raise on failure."""
     log(f'\n$ {" ".join(map(str, cmd))}')
-    proc = subprocess.run(
-        [str(c) for c in cmd],
-        cwd=cwd,
-        env={
-            **os.environ,
-            'PIP_DISABLE_PIP_VERSION_CHECK': '1',
-            **(env or {})
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True)
+    proc = subprocess.run([str(c) for c in cmd],
+                          cwd=cwd,
+                          env={
+                              **os.environ, 'PIP_DISABLE_PIP_VERSION_CHECK':
+                              '1',
+                              **(env or {})
+                          },
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
+                          text=True)
     log(proc.stdout)
     if proc.returncode != 0:
         raise SetupError(f'{what} failed ({explain(proc.stdout)}); '
@@ -177,14 +176,17 @@ def venv_python_ok() -> bool:
                           stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT,
                           text=True)
-    return proc.returncode == 0 and proc.stdout.startswith(
-        '.'.join(map(str, PY_VERSION)))
+    return proc.returncode == 0 and proc.stdout.startswith('.'.join(
+        map(str, PY_VERSION)))
 
 
 def find_python() -> str:
     """Return a Python 3.11 interpreter for the venv."""
-    candidates = [sys.executable, shutil.which('python3.11'),
-                  shutil.which('python3')]
+    candidates = [
+        sys.executable,
+        shutil.which('python3.11'),
+        shutil.which('python3')
+    ]
     for cand in candidates:
         if not cand:
             continue
@@ -207,8 +209,9 @@ def check_disk() -> None:
 
 def create_venv() -> None:
     if venv_python_ok():
-        progress(1, f'reusing {VENV.relative_to(ROOT)}/ '
-                 f'(Python {PY_VERSION[0]}.{PY_VERSION[1]})')
+        progress(
+            1, f'reusing {VENV.relative_to(ROOT)}/ '
+            f'(Python {PY_VERSION[0]}.{PY_VERSION[1]})')
         return
     if VENV.exists():
         progress(1, 'the existing .venv is broken: recreating it')
@@ -245,13 +248,17 @@ def canon(name: str) -> str:
 
 def install_locked() -> None:
     lines = lock_lines(exclude=BUILT)
-    progress(2, f'installing {len(lines)} pinned packages from '
-             'requirements/lock.txt (torch 2.14.1 comes from local disk; '
-             '~1-3 min)')
+    progress(
+        2, f'installing {len(lines)} pinned packages from '
+        'requirements/lock.txt (torch 2.14.1 comes from local disk; '
+        '~1-3 min)')
     with tempfile.NamedTemporaryFile('w', suffix='.txt', delete=False) as f:
         f.write('\n'.join(lines) + '\n')
     try:
-        pip('install', '--no-deps', '-r', f.name,
+        pip('install',
+            '--no-deps',
+            '-r',
+            f.name,
             what='installing the pinned packages')
     finally:
         os.unlink(f.name)
@@ -280,8 +287,14 @@ def wheel_tag(name: str) -> str:
 
 
 def download_sdist(name: str, version: str, dest: Path) -> Path:
-    pip('download', '--no-deps', '--no-binary', ':all:',
-        '--no-build-isolation', '-d', dest, f'{name}=={version}',
+    pip('download',
+        '--no-deps',
+        '--no-binary',
+        ':all:',
+        '--no-build-isolation',
+        '-d',
+        dest,
+        f'{name}=={version}',
         what=f'downloading the {name} {version} source tarball')
     found = sorted(dest.glob(f'{name}-{version}.tar.gz'))
     if not found:
@@ -290,12 +303,17 @@ def download_sdist(name: str, version: str, dest: Path) -> Path:
     return found[0]
 
 
-def build_wheel(step: int, name: str, version: str, note: str,
-                patch=None, env=None) -> Path:
+def build_wheel(step: int,
+                name: str,
+                version: str,
+                note: str,
+                patch=None,
+                env=None) -> Path:
     folder, wheel = cached_wheel(name, version)
     if wheel:
-        progress(step, f'{name} {version}: using the cached build '
-                 f'{wheel.relative_to(CACHE.parent)}')
+        progress(
+            step, f'{name} {version}: using the cached build '
+            f'{wheel.relative_to(CACHE.parent)}')
         return wheel
     if name == 'mmcv' and not shutil.which(os.environ.get('CXX', 'g++')):
         raise SetupError('no C++ compiler found (g++): mmcv\'s ops need one; '
@@ -311,8 +329,14 @@ def build_wheel(step: int, name: str, version: str, note: str,
         if patch:
             patch(src)
         out = tmp / 'dist'
-        pip('wheel', '--no-build-isolation', '--no-deps', '-w', out, src,
-            what=f'building {name} {version}', env=env)
+        pip('wheel',
+            '--no-build-isolation',
+            '--no-deps',
+            '-w',
+            out,
+            src,
+            what=f'building {name} {version}',
+            env=env)
         built = sorted(out.glob(f'{name}-{version}-*.whl'))
         if not built:
             raise SetupError(f'building {name} {version} produced no wheel')
@@ -321,8 +345,9 @@ def build_wheel(step: int, name: str, version: str, note: str,
         shutil.copy2(built[0], part)
         final = folder / built[0].name
         os.replace(part, final)  # never leave a half-copied wheel in cache
-    print(f'    built in {time.time() - t0:.0f} s, cached in {folder}',
-          flush=True)
+    print(
+        f'    built in {time.time() - t0:.0f} s, cached in {folder}',
+        flush=True)
     return final
 
 
@@ -339,15 +364,27 @@ def patch_mmcv(src: Path) -> None:
 def install_built() -> None:
     jobs = str(min(2, os.cpu_count() or 1))
     mmcv = build_wheel(
-        3, 'mmcv', MMCV_VERSION,
+        3,
+        'mmcv',
+        MMCV_VERSION,
         'C++ ops, C++20; takes about 8-10 minutes on 2 cores',
         patch=patch_mmcv,
-        env={'MMCV_WITH_OPS': '1', 'MAX_JOBS': jobs, 'FORCE_CUDA': '0'})
-    pip('install', '--no-deps', '--force-reinstall', mmcv,
+        env={
+            'MMCV_WITH_OPS': '1',
+            'MAX_JOBS': jobs,
+            'FORCE_CUDA': '0'
+        })
+    pip('install',
+        '--no-deps',
+        '--force-reinstall',
+        mmcv,
         what='installing the mmcv wheel')
     xtcoco = build_wheel(4, 'xtcocotools', XTCOCO_VERSION,
                          'against the installed numpy; about 1 minute')
-    pip('install', '--no-deps', '--force-reinstall', xtcoco,
+    pip('install',
+        '--no-deps',
+        '--force-reinstall',
+        xtcoco,
         what='installing the xtcocotools wheel')
 
 
@@ -361,10 +398,16 @@ QUIET_PTH = ('import warnings; warnings.filterwarnings("ignore", '
 
 def install_project() -> None:
     progress(5, 'installing levitpose and levitpose_lite (editable)')
-    pip('install', '--no-deps', '--no-build-isolation', '-e', ROOT,
+    pip('install',
+        '--no-deps',
+        '--no-build-isolation',
+        '-e',
+        ROOT,
         what='installing this repository in editable mode')
-    site = run([PY, '-c', 'import sysconfig; '
-                'print(sysconfig.get_paths()["purelib"])'],
+    site = run([
+        PY, '-c', 'import sysconfig; '
+        'print(sysconfig.get_paths()["purelib"])'
+    ],
                what='locating site-packages').strip().splitlines()[-1]
     Path(site, 'levitpose_quiet_pkg_resources.pth').write_text(QUIET_PTH)
 
@@ -404,31 +447,37 @@ def relock() -> None:
     print('relock: resolving', len(normal), 'requirements', flush=True)
     pip('install', 'wheel', 'cython', *normal, what='resolving')
     install_built()
-    pip('install', '--no-deps',
+    pip('install',
+        '--no-deps',
         *[s for s in special if canon(s.split('=')[0]) in NO_DEPS],
         what='installing the no-deps packages')
     frozen = run([PY, '-m', 'pip', 'freeze', '--all', '--exclude-editable'],
                  what='freezing')
     # the source builds freeze as `name @ file://...`: pin them by version
-    frozen = frozen.replace(
-        '\nmmcv @ ', f'\nmmcv=={MMCV_VERSION} # ').replace(
-            '\nxtcocotools @ ', f'\nxtcocotools=={XTCOCO_VERSION} # ')
+    frozen = frozen.replace('\nmmcv @ ', f'\nmmcv=={MMCV_VERSION} # ').replace(
+        '\nxtcocotools @ ', f'\nxtcocotools=={XTCOCO_VERSION} # ')
     header = ('# The single source of truth for .venv: every package, '
               'exactly pinned.\n# Generated by `python3 tools/setup_env.py '
               '--relock` from runtime.txt,\n# tests.txt and docs.txt; '
               'installed with --no-deps by tools/setup_env.py.\n')
-    pins = [ln.split(' #')[0] for ln in frozen.splitlines()
-            if '==' in ln and not ln.startswith(('#', 'pip=='))]
+    pins = [
+        ln.split(' #')[0] for ln in frozen.splitlines()
+        if '==' in ln and not ln.startswith(('#', 'pip=='))
+    ]
     LOCK.write_text(header + '\n'.join(sorted(pins, key=str.lower)) + '\n')
     print(f'relock: wrote {len(pins)} pins to {LOCK.relative_to(ROOT)}')
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--relock', action='store_true',
-                        help='re-resolve requirements/*.txt into lock.txt')
-    parser.add_argument('--force', action='store_true',
-                        help='re-run every step even if the stamp matches')
+    parser.add_argument(
+        '--relock',
+        action='store_true',
+        help='re-resolve requirements/*.txt into lock.txt')
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='re-run every step even if the stamp matches')
     args = parser.parse_args()
     ROOT.joinpath('.venv.lock').touch()
     with open(ROOT / '.venv.lock') as lockf:
@@ -444,8 +493,10 @@ def main() -> int:
                 return 0
             t0 = time.time()
             LOG.write_text(f'setup started {time.ctime()}\n')
-            print(f'Setting up .venv (first time: about 10-15 minutes on '
-                  f'2 cores; log: {LOG.name})', flush=True)
+            print(
+                f'Setting up .venv (first time: about 10-15 minutes on '
+                f'2 cores; log: {LOG.name})',
+                flush=True)
             check_disk()
             create_venv()
             STAMP.unlink(missing_ok=True)  # stale until every step passes
@@ -460,8 +511,10 @@ def main() -> int:
             print(f'setup error: {err}', file=sys.stderr, flush=True)
             return 1
         except KeyboardInterrupt:
-            print('setup error: interrupted; rerun to finish (completed '
-                  'steps are reused)', file=sys.stderr)
+            print(
+                'setup error: interrupted; rerun to finish (completed '
+                'steps are reused)',
+                file=sys.stderr)
             return 130
 
 

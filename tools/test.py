@@ -30,7 +30,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--work-dir', help='the directory to save evaluation results')
     parser.add_argument('--out', help='the file to save the metrics to')
     parser.add_argument(
-        '--dump', help='dump predictions to a .pkl file for offline '
+        '--dump',
+        help='dump predictions to a .pkl file for offline '
         'evaluation')
     add_launch_args(parser, 'test_dataloader.batch_size=8')
     return parse_launch_args(parser, argv)

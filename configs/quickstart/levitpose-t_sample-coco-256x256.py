@@ -38,9 +38,8 @@ optim_wrapper = dict(optimizer=dict(type='AdamW', lr=4e-3, weight_decay=0.))
 
 # learning policy: short warm-up, then cosine decay to 1% of the peak
 param_scheduler = [
-    dict(
-        type='LinearLR', begin=0, end=20, start_factor=0.01,
-        by_epoch=False),  # warm-up
+    dict(type='LinearLR', begin=0, end=20, start_factor=0.01,
+         by_epoch=False),  # warm-up
     dict(
         type='CosineAnnealingLR',
         begin=0,
@@ -51,9 +50,7 @@ param_scheduler = [
 auto_scale_lr = dict(base_batch_size=4)  # the batch size used below
 
 # model: no stochastic depth and no flip test for a tiny data set
-model = dict(
-    backbone=dict(drop_path_rate=0.),
-    test_cfg=dict(flip_test=False))
+model = dict(backbone=dict(drop_path_rate=0.), test_cfg=dict(flip_test=False))
 
 # data: the bundled samples, evaluated with ground-truth boxes
 data_root = 'data/sample-coco/'

@@ -82,10 +82,9 @@ class TopDownPoseONNX:
                 f'only {ort.get_available_providers()} are available')
         if not os.path.isfile(onnx_path):
             raise FileNotFoundError(f'ONNX model not found: {onnx_path!r}')
-        for name, value in (('num_threads', num_threads),
-                            ('max_batch_size', max_batch_size)):
-            if value is not None and (not isinstance(value, int)
-                                      or value < 1):
+        for name, value in (('num_threads', num_threads), ('max_batch_size',
+                                                           max_batch_size)):
+            if value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(f'{name} must be a positive int or None, '
                                  f'got {value!r}')
         options = ort.SessionOptions()
@@ -135,15 +134,15 @@ class TopDownPoseONNX:
         num_keypoints = self.session.get_outputs()[0].shape[1]
         if not isinstance(num_keypoints, int):
             num_keypoints = 0
-        return (np.zeros((0, num_keypoints, 2), np.float32),
-                np.zeros((0, num_keypoints), np.float32))
+        return (np.zeros((0, num_keypoints, 2),
+                         np.float32), np.zeros((0, num_keypoints), np.float32))
 
     def _estimate(self, image: np.ndarray,
                   bboxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Crop, run one ``session.run`` on all ``bboxes``, decode."""
         batch, centers, scales = crop_boxes(image, bboxes, self.input_size,
-                                            self.padding, self.mean,
-                                            self.std, self.bgr_to_rgb)
+                                            self.padding, self.mean, self.std,
+                                            self.bgr_to_rgb)
         heatmaps = self.session.run(None, {self.input_name: batch})[0]
         keypoints, scores = decode_heatmaps(heatmaps, self.input_size)
         keypoints = keypoints_to_image(keypoints, centers, scales,

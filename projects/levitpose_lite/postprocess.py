@@ -23,8 +23,7 @@ __all__ = [
 QUARTER_PIXEL = 0.25
 
 
-def get_heatmap_maximum(
-        heatmaps: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def get_heatmap_maximum(heatmaps: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Locations and values of the maxima of (N, K, H, W) heatmaps.
 
     Args:
@@ -93,8 +92,9 @@ def decode_heatmaps(heatmaps: np.ndarray, input_size: Sequence[int]
     h, w = heatmaps.shape[-2:]
     locs, scores = get_heatmap_maximum(heatmaps)
     locs = refine_keypoints(locs, heatmaps)
-    scale_factor = (np.asarray(input_size, dtype=np.float32) /
-                    np.array([w, h], dtype=np.float32))
+    scale_factor = (
+        np.asarray(input_size, dtype=np.float32) /
+        np.array([w, h], dtype=np.float32))
     return locs * scale_factor, scores
 
 

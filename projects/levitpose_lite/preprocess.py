@@ -58,8 +58,7 @@ def fix_aspect_ratio(scales: np.ndarray, aspect_ratio: float) -> np.ndarray:
         np.ndarray: Scales in shape (N, 2), never smaller than the input.
     """
     w, h = scales[:, :1], scales[:, 1:2]
-    return np.where(w > h * aspect_ratio,
-                    np.hstack([w, w / aspect_ratio]),
+    return np.where(w > h * aspect_ratio, np.hstack([w, w / aspect_ratio]),
                     np.hstack([h * aspect_ratio, h])).astype(np.float32)
 
 
@@ -82,10 +81,9 @@ def get_warp_matrix(center: np.ndarray, scale: np.ndarray,
     """
     dst_w, dst_h = output_size
     ratio = dst_w / float(scale[0])
-    return np.array(
-        [[ratio, 0., dst_w * 0.5 - ratio * float(center[0])],
-         [0., ratio, dst_h * 0.5 - ratio * float(center[1])]],
-        dtype=np.float32)
+    return np.array([[ratio, 0., dst_w * 0.5 - ratio * float(center[0])],
+                     [0., ratio, dst_h * 0.5 - ratio * float(center[1])]],
+                    dtype=np.float32)
 
 
 def crop_boxes(image: np.ndarray,

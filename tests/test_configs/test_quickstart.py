@@ -9,8 +9,9 @@ from mmpose.registry import DATASETS
 import levitpose  # noqa: F401  registers LEViTPose modules
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-QUICKSTART = (REPO_ROOT / 'configs' / 'quickstart' /
-              'levitpose-t_sample-coco-256x256.py')
+QUICKSTART = (
+    REPO_ROOT / 'configs' / 'quickstart' /
+    'levitpose-t_sample-coco-256x256.py')
 
 
 @pytest.fixture(scope='module')

@@ -190,21 +190,20 @@ def test_mim_train_fails_before_first_iteration(tmp_path, coco_json):
     options = [
         f'{loader}.dataset.{key}={value}'
         for loader in ('train_dataloader', 'val_dataloader')
-        for key, value in (('type', 'ValidatedCocoDataset'),
-                           ('data_root', f'{data_root}/'))
+        for key, value in (('type', 'ValidatedCocoDataset'), ('data_root',
+                                                              f'{data_root}/'))
     ]
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(MIM_TRAIN),
-            str(TINY_CONFIG), '--work-dir',
-            str(tmp_path / 'work'), '--cfg-options', *options
-        ],
-        cwd=REPO,
-        env=dict(os.environ, OMP_NUM_THREADS='1'),
-        capture_output=True,
-        text=True,
-        timeout=300)
+    proc = subprocess.run([
+        sys.executable,
+        str(MIM_TRAIN),
+        str(TINY_CONFIG), '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options', *options
+    ],
+                          cwd=REPO,
+                          env=dict(os.environ, OMP_NUM_THREADS='1'),
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
     log = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert 'AnnotationError' in log

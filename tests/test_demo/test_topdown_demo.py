@@ -37,8 +37,13 @@ def blank_run(repo_root, tmp_path_factory):
     blank = np.full((240, 320, 3), 128, np.uint8)
     cv2.imwrite(str(folder / 'blank.png'), blank)
     out = tmp_path_factory.mktemp('blank_out')
-    proc = run_demo('--input', folder / 'blank.png', '--output-root', out,
-                    '--save-predictions', cwd=repo_root)
+    proc = run_demo(
+        '--input',
+        folder / 'blank.png',
+        '--output-root',
+        out,
+        '--save-predictions',
+        cwd=repo_root)
     return proc, out
 
 

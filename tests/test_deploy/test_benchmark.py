@@ -30,8 +30,9 @@ def test_every_benchmark_config_exists(repo_root):
 
 
 def test_select_models_is_case_insensitive_and_ordered():
-    names = [m.name for m in bench.select_models(['mobilenetv2',
-                                                  'LEViTPose-T'])]
+    names = [
+        m.name for m in bench.select_models(['mobilenetv2', 'LEViTPose-T'])
+    ]
     assert names == ['LEViTPose-T', 'MobileNetV2']
 
 
@@ -48,9 +49,9 @@ def test_zoo_accuracy_reads_mmpose_metafile():
 
 
 def _runner(name, backend, log):
-    return bench.Runner(name, backend, lambda: log.append((name, backend)),
-                        (256, 256), dict(params=1, flops=1, uncounted=[],
-                                         accuracy={}, config=''))
+    return bench.Runner(
+        name, backend, lambda: log.append((name, backend)), (256, 256),
+        dict(params=1, flops=1, uncounted=[], accuracy={}, config=''))
 
 
 def test_round_robin_interleaves_models_and_skips_warmup():
@@ -99,8 +100,8 @@ def test_cli_requires_20_rounds(tool, tmp_path, capsys):
 def test_cli_writes_markdown_csv_and_plot(tool, tmp_path, capsys):
     rc = tool.main([
         '--models', 'LEViTPose-T', 'MobileNetV2', '--backend', 'eager',
-        'onnxruntime', '--rounds', '2', '--warmup', '0',
-        '--allow-few-rounds', '--out-dir',
+        'onnxruntime', '--rounds', '2', '--warmup', '0', '--allow-few-rounds',
+        '--out-dir',
         str(tmp_path)
     ])
     assert rc == 0
@@ -110,10 +111,11 @@ def test_cli_writes_markdown_csv_and_plot(tool, tmp_path, capsys):
     assert 'mobilenetv2_mpii.yml' in table
     with open(tmp_path / 'benchmark.csv') as f:
         rows = list(csv.DictReader(f))
-    assert [(r['model'], r['backend']) for r in rows] == [
-        ('LEViTPose-T', 'eager'), ('LEViTPose-T', 'onnxruntime'),
-        ('MobileNetV2', 'eager'), ('MobileNetV2', 'onnxruntime')
-    ]
+    assert [(r['model'], r['backend'])
+            for r in rows] == [('LEViTPose-T', 'eager'),
+                               ('LEViTPose-T', 'onnxruntime'),
+                               ('MobileNetV2', 'eager'),
+                               ('MobileNetV2', 'onnxruntime')]
     assert all(float(r['latency_ms']) > 0 for r in rows)
     assert (tmp_path / 'benchmark.png').read_bytes()[:4] == b'\x89PNG'
 
@@ -128,8 +130,8 @@ def test_cli_input_size_resizes_every_model(tool, tmp_path):
     assert rc == 0
     with open(tmp_path / 'benchmark.csv') as f:
         rows = list(csv.DictReader(f))
-    assert [(r['model'], r['input']) for r in rows] == [
-        ('LEViTPose-T', '256x256'), ('RTMPose-t', '256x256')
-    ]
+    assert [(r['model'], r['input'])
+            for r in rows] == [('LEViTPose-T', '256x256'),
+                               ('RTMPose-t', '256x256')]
     # published accuracy holds for the published input size only
     assert [r['coco_ap'] for r in rows] == ['68.2', '']

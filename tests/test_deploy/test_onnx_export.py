@@ -14,8 +14,11 @@ SHAPE = (1, 3, 256, 256)
 @pytest.fixture(scope='module')
 def exported(fused_levitpose_t, tmp_path_factory):
     path = str(tmp_path_factory.mktemp('onnx') / 'levitpose-t.onnx')
-    export_onnx(fused_levitpose_t, path, SHAPE,
-                metadata=preprocessor_metadata(fused_levitpose_t.cfg))
+    export_onnx(
+        fused_levitpose_t,
+        path,
+        SHAPE,
+        metadata=preprocessor_metadata(fused_levitpose_t.cfg))
     return path
 
 
@@ -42,12 +45,10 @@ def test_graph_has_opset_17_plus_and_dynamic_batch(exported):
     (inp, ), (out, ) = model.graph.input, model.graph.output
     assert inp.name == 'input' and out.name == 'heatmaps'
     assert inp.type.tensor_type.shape.dim[0].dim_param
-    assert [d.dim_value for d in inp.type.tensor_type.shape.dim[1:]] == [
-        3, 256, 256
-    ]
-    assert [d.dim_value for d in out.type.tensor_type.shape.dim[1:]] == [
-        16, 64, 64
-    ]
+    assert [d.dim_value
+            for d in inp.type.tensor_type.shape.dim[1:]] == [3, 256, 256]
+    assert [d.dim_value
+            for d in out.type.tensor_type.shape.dim[1:]] == [16, 64, 64]
 
 
 def test_metadata_holds_the_preprocessor(exported):

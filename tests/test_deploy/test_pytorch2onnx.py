@@ -34,8 +34,7 @@ def test_exports_and_prints_the_difference(tool, levitpose_t_config,
     (['{config}', '--opset', '16'], '--opset must be >= 17'),
 ])
 def test_user_errors_give_one_line_and_exit_2(tool, levitpose_t_config,
-                                              tmp_path, capsys, args,
-                                              message):
+                                              tmp_path, capsys, args, message):
     args = [a.format(config=levitpose_t_config) for a in args]
     rc = tool.main(args + ['--output-file', str(tmp_path / 'x.onnx')])
     err = capsys.readouterr().err.strip()

@@ -162,8 +162,9 @@ def _parse(path: Path, lines: List[str], offset: int,
 
 def doc_files(root: Path) -> List[Path]:
     """README.md and every Markdown page under ``docs/`` (not ``_build``)."""
-    pages = sorted(p for p in (root / 'docs').rglob('*.md')
-                   if '_build' not in p.relative_to(root / 'docs').parts)
+    pages = sorted(
+        p for p in (root / 'docs').rglob('*.md')
+        if '_build' not in p.relative_to(root / 'docs').parts)
     return [root / 'README.md'] + pages
 
 

@@ -13,8 +13,9 @@ EXPECTED_PAGES = ('index', 'overview', 'installation', 'quickstart',
                   'contributing', 'api/index', 'api/models', 'api/apis',
                   'api/utils', 'api/lite')
 # An element that would load something from the network when viewed.
-REMOTE = re.compile(r'<(?:script|img|link|iframe|source)\b[^>]*'
-                    r'\b(?:src|href)="(?:https?:)?//', re.IGNORECASE)
+REMOTE = re.compile(
+    r'<(?:script|img|link|iframe|source)\b[^>]*'
+    r'\b(?:src|href)="(?:https?:)?//', re.IGNORECASE)
 
 
 def _makefile_sphinx_command():
@@ -34,12 +35,13 @@ def html(tmp_path_factory):
     command = [str(REPO_ROOT / '.venv' / 'bin' / 'python')] + args[:-1] + [
         str(out), '-d', str(out / '.doctrees')
     ]
-    proc = subprocess.run(command,
-                          cwd=REPO_ROOT,
-                          stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT,
-                          text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600)
     assert proc.returncode == 0, proc.stdout[-6000:]
     return out
 

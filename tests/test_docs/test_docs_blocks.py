@@ -15,8 +15,9 @@ def test_fenced_blocks_keep_language_line_and_code(tmp_path):
     page = _write(tmp_path / 'p.md',
                   '# T\n\n```shell\necho hi\n```\n\n~~~python\nx = 1\n~~~\n')
     blocks = list(iter_blocks(page))
-    assert [(b.language, b.line, b.code) for b in blocks] == [
-        ('shell', 3, 'echo hi\n'), ('python', 7, 'x = 1\n')]
+    assert [(b.language, b.line, b.code)
+            for b in blocks] == [('shell', 3, 'echo hi\n'),
+                                 ('python', 7, 'x = 1\n')]
 
 
 def test_skip_marker_reason_is_read(tmp_path):
@@ -83,8 +84,7 @@ def test_mirror_keeps_outputs_out_of_the_checkout(tmp_path):
     (repo / 'configs').mkdir(parents=True)
     (repo / 'configs' / 'a.py').write_text('x = 1\n')
     (repo / '.venv' / 'bin').mkdir(parents=True)
-    (repo / '.venv' / 'bin' / 'python').symlink_to(
-        Path(sys.executable))
+    (repo / '.venv' / 'bin' / 'python').symlink_to(Path(sys.executable))
     mirror = make_mirror(repo, tmp_path / 'mirror')
     page = _write(tmp_path / 'p.md', '```shell\ncat configs/a.py > '
                   'work_dirs/copy.py\n```\n')
@@ -104,8 +104,7 @@ def test_failing_line_fails_the_block(tmp_path):
 
 
 def test_python_indentation_is_kept(tmp_path):
-    page = _write(tmp_path / 'p.md',
-                  '```python\nif True:\n    x = 1\n```\n')
+    page = _write(tmp_path / 'p.md', '```python\nif True:\n    x = 1\n```\n')
     assert next(iter_blocks(page)).code == 'if True:\n    x = 1\n'
 
 

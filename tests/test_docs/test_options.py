@@ -25,12 +25,13 @@ TRAIN_TOOLS = (
 )
 # page -> the commands whose --help must name each option on the page
 PAGE_TOOLS = {
-    'docs/quickstart.md': TRAIN_TOOLS + (
-        (PY, 'demo/topdown_demo_with_mmdet.py'), ),
-    'docs/training.md': TRAIN_TOOLS,
+    'docs/quickstart.md':
+    TRAIN_TOOLS + ((PY, 'demo/topdown_demo_with_mmdet.py'), ),
+    'docs/training.md':
+    TRAIN_TOOLS,
     'docs/demo.md': ((PY, 'demo/topdown_demo_with_mmdet.py'), ),
-    'docs/reliability.md': TRAIN_TOOLS + (
-        (PY, 'tools/analysis_tools/memory_check.py'), ),
+    'docs/reliability.md':
+    TRAIN_TOOLS + ((PY, 'tools/analysis_tools/memory_check.py'), ),
 }
 OPTION = re.compile(r'(?<![\w-])--[a-z][a-z0-9-]*')
 

@@ -56,8 +56,8 @@ def two_epochs(tmp_path_factory) -> Path:
 
 
 def test_runtime_base_selects_the_hook():
-    cfg = Config.fromfile(str(REPO / 'configs' / '_base_' /
-                              'levitpose_runtime.py'))
+    cfg = Config.fromfile(
+        str(REPO / 'configs' / '_base_' / 'levitpose_runtime.py'))
     assert cfg.default_hooks.checkpoint.type == 'CrashSafeCheckpointHook'
 
 
@@ -122,8 +122,8 @@ def test_before_run_drops_pointer_without_complete_checkpoint(tmp_path):
 OUR_TRAIN = REPO / 'tools' / 'train.py'
 
 
-def start_training(script: Path, work_dir: Path,
-                   *args: str) -> subprocess.Popen:
+def start_training(script: Path, work_dir: Path, *args:
+                   str) -> subprocess.Popen:
     env = dict(os.environ, OMP_NUM_THREADS='1')
     cmd = [
         sys.executable,

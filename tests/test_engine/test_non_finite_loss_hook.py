@@ -16,8 +16,9 @@ from mmpose.registry import MODELS
 from levitpose.engine.hooks import NonFiniteLossError, NonFiniteLossHook
 from levitpose.utils.checkpoint import safe_load_checkpoint
 
-TINY_CONFIG = (Path(__file__).resolve().parents[1] / 'data' / 'reliability' /
-               'tiny_topdown_coco.py')
+TINY_CONFIG = (
+    Path(__file__).resolve().parents[1] / 'data' / 'reliability' /
+    'tiny_topdown_coco.py')
 NAN_AT_CALL = 5  # 3 iterations per epoch: the NaN comes in epoch 2
 
 
@@ -91,8 +92,7 @@ def test_last_checkpoint_is_the_last_good_one(nan_run):
 def test_exploding_learning_rate_stops_the_run(tmp_path):
     runner = build_runner(
         tmp_path, **{
-            'optim_wrapper.optimizer':
-            dict(type='SGD', lr=1e12, momentum=0.9),
+            'optim_wrapper.optimizer': dict(type='SGD', lr=1e12, momentum=0.9),
             'train_cfg.max_epochs': 20,
         })
     with pytest.raises(NonFiniteLossError, match=r'iteration \d+ \(epoch'):

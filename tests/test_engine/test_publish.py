@@ -39,7 +39,8 @@ def test_published_checkpoint_keeps_weights_and_meta(tmp_path):
         assert torch.equal(published['state_dict'][key], value)
     assert published['meta']['epoch'] == 4
     assert published['meta']['dataset_meta']['sigmas'] == [
-        np.float32(0.026).item(), np.float32(0.025).item()
+        np.float32(0.026).item(),
+        np.float32(0.025).item()
     ]
     assert info['size'] == dst.stat().st_size
 
@@ -51,7 +52,10 @@ def test_published_checkpoint_loads_without_the_allow_list(tmp_path):
     publish_checkpoint(str(src), str(dst))
     code = ('import sys, torch; ckpt = torch.load(sys.argv[1], '
             'weights_only=True); print(sorted(ckpt))')
-    result = subprocess.run([sys.executable, '-c', code, str(dst)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, '-c', code,
+                             str(dst)],
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "['meta', 'state_dict']"

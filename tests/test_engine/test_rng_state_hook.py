@@ -16,8 +16,7 @@ from levitpose.engine.hooks.rng_state_hook import (CHECKPOINT_KEY,
 
 def _draw() -> tuple:
     """One number from each generator the hook covers."""
-    return (random.random(), float(np.random.rand()),
-            float(torch.rand(())))
+    return (random.random(), float(np.random.rand()), float(torch.rand(())))
 
 
 class _Sampler:
@@ -55,8 +54,9 @@ def test_rng_state_survives_weights_only_loading():
 
 def test_set_rng_state_names_missing_generators():
     with pytest.raises(KeyError, match='numpy'):
-        set_rng_state(dict(python=get_rng_state()['python'],
-                           torch=torch.get_rng_state()))
+        set_rng_state(
+            dict(
+                python=get_rng_state()['python'], torch=torch.get_rng_state()))
 
 
 def test_next_epoch_ignores_numbers_drawn_between_epochs():

@@ -69,8 +69,9 @@ def official_pckh(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray,
         group: float(np.mean([per_joint[name] for name in names]))
         for group, names in GROUPS.items()
     }
-    kept = [j for j, name in enumerate(JOINTS)
-            if name not in EXCLUDED_FROM_MEAN]
+    kept = [
+        j for j, name in enumerate(JOINTS) if name not in EXCLUDED_FROM_MEAN
+    ]
     report['PCK'] = 100.0 * correct[:, kept].sum() / labelled[:, kept].sum()
     return dict(per_joint=per_joint, report=report)
 
@@ -88,8 +89,7 @@ def _samples(pred0: np.ndarray, gt: np.ndarray, visible: np.ndarray,
             gt_instances=dict(
                 keypoints=gt[i][None],
                 keypoints_visible=visible[i][None],
-                head_size=np.array([head_size[i]])))
-        for i in range(len(gt))
+                head_size=np.array([head_size[i]]))) for i in range(len(gt))
     ]
 
 
@@ -104,8 +104,8 @@ def test_ground_truth_as_predictions_gives_pckh_100(shared_data):
     dataset = MpiiDataset(
         ann_file=str(mpii / 'test_mpii.json'),
         data_root=str(mpii),
-        headbox_file=str(shared_data / 'pytorch-pose' / 'evaluation' /
-                         'data' / 'detections_our_format.mat'),
+        headbox_file=str(shared_data / 'pytorch-pose' / 'evaluation' / 'data' /
+                         'detections_our_format.mat'),
         test_mode=True,
         pipeline=[])
     assert len(dataset) == 5
@@ -116,8 +116,7 @@ def test_ground_truth_as_predictions_gives_pckh_100(shared_data):
     metric = _mmpose_pckh(_samples(gt - 1, gt, visible, head_size))
     stats = metric.compute_metrics(metric.results)
     assert stats['PCK'] == 100.0
-    assert all(value == 100.0 for key, value in stats.items()
-               if key in GROUPS)
+    assert all(value == 100.0 for key, value in stats.items() if key in GROUPS)
 
 
 def test_tompson_predictions_match_official_protocol(mpii_val):

@@ -75,6 +75,9 @@ def levitpose_t_coco(repo_root, tmp_path_factory):
     fused = load_deploy_model(config, checkpoint)
     cfg = Config.fromfile(config)
     onnx_path = str(work / 'levitpose-t.onnx')
-    export_onnx(fused, onnx_path, default_input_shape(cfg),
-                metadata=preprocessor_metadata(cfg))
+    export_onnx(
+        fused,
+        onnx_path,
+        default_input_shape(cfg),
+        metadata=preprocessor_metadata(cfg))
     return config, checkpoint, onnx_path

@@ -6,10 +6,12 @@ import sys
 
 
 def _run(repo_root, *args):
-    return subprocess.run(
-        [sys.executable,
-         str(repo_root / 'tools/analysis_tools/lite_benchmark.py'), *args],
-        capture_output=True, text=True)
+    return subprocess.run([
+        sys.executable,
+        str(repo_root / 'tools/analysis_tools/lite_benchmark.py'), *args
+    ],
+                          capture_output=True,
+                          text=True)
 
 
 def test_reports_latency_and_rss_without_torch(repo_root, coco_samples,
@@ -24,8 +26,7 @@ def test_reports_latency_and_rss_without_torch(repo_root, coco_samples,
     assert 'heavy modules imported: none' in result.stdout
 
 
-def test_missing_model_is_a_one_line_error(repo_root, coco_samples,
-                                           tmp_path):
+def test_missing_model_is_a_one_line_error(repo_root, coco_samples, tmp_path):
     result = _run(repo_root, str(tmp_path / 'none.onnx'), '--image',
                   str(coco_samples[0][0]))
     assert result.returncode == 2

@@ -19,7 +19,9 @@ def test_import_leaves_torch_and_mm_packages_unloaded():
             f'{HEAVY_MODULES!r}]\n'
             'print(",".join(heavy))\n')
     result = subprocess.run([sys.executable, '-c', code],
-                            capture_output=True, text=True, check=True)
+                            capture_output=True,
+                            text=True,
+                            check=True)
     assert result.stdout.strip() == ''
 
 
@@ -70,8 +72,7 @@ class _Recorder:
         return getattr(self._session, name)
 
 
-def test_max_batch_size_splits_session_calls(coco_samples,
-                                             levitpose_t_coco):
+def test_max_batch_size_splits_session_calls(coco_samples, levitpose_t_coco):
     image_path, boxes, _ = max(coco_samples, key=lambda s: len(s[1]))
     image = cv2.imread(str(image_path))
     whole = TopDownPoseONNX(levitpose_t_coco[2])(image, boxes)
@@ -90,8 +91,7 @@ def test_bad_max_batch_size_raises(levitpose_t_coco):
 
 def test_no_boxes_give_empty_results(levitpose_t_coco):
     lite = TopDownPoseONNX(levitpose_t_coco[2])
-    keypoints, scores = lite(np.zeros((64, 64, 3), np.uint8),
-                             np.zeros((0, 4)))
+    keypoints, scores = lite(np.zeros((64, 64, 3), np.uint8), np.zeros((0, 4)))
     assert keypoints.shape == (0, 17, 2) and scores.shape == (0, 17)
 
 
@@ -100,8 +100,9 @@ def test_boxes_with_scores_are_accepted(coco_samples, levitpose_t_coco):
     image_path, boxes, _ = coco_samples[0]
     image = cv2.imread(str(image_path))
     with_scores = np.hstack([boxes, np.ones((len(boxes), 1), np.float32)])
-    np.testing.assert_array_equal(lite(image, with_scores)[0],
-                                  lite(image, boxes)[0])
+    np.testing.assert_array_equal(
+        lite(image, with_scores)[0],
+        lite(image, boxes)[0])
 
 
 def test_bad_box_shape_raises(levitpose_t_coco):
@@ -140,8 +141,7 @@ def test_unknown_device_raises(levitpose_t_coco):
         TopDownPoseONNX(levitpose_t_coco[2], device='tpu')
 
 
-def test_missing_onnxruntime_gives_install_hint(monkeypatch,
-                                                levitpose_t_coco):
+def test_missing_onnxruntime_gives_install_hint(monkeypatch, levitpose_t_coco):
     monkeypatch.setitem(sys.modules, 'onnxruntime', None)
     with pytest.raises(ImportError, match='pip install onnxruntime'):
         TopDownPoseONNX(levitpose_t_coco[2])

@@ -45,8 +45,8 @@ def test_decoded_keypoints_map_back_to_the_annotations(coco_samples):
     # one heatmap pixel is 4 input pixels; quarter-pixel refinement
     pixel = scales[:, None, 0] / HEATMAP_SIZE[0]
     error = np.linalg.norm(in_image - gt[..., :2], axis=-1)
-    assert np.all(error[visible] <= np.broadcast_to(pixel, error.shape)
-                  [visible])
+    assert np.all(
+        error[visible] <= np.broadcast_to(pixel, error.shape)[visible])
 
 
 def test_decode_matches_msra_heatmap_on_model_output(coco_samples,

@@ -13,7 +13,11 @@ def test_crops_match_mmpose_topdown_affine(coco_samples, input_size):
     for image_path, boxes, _ in coco_samples:
         image = cv2.imread(str(image_path))
         batch, centers, scales = crop_boxes(
-            image, boxes, input_size, mean=(0., 0., 0.), std=(1., 1., 1.),
+            image,
+            boxes,
+            input_size,
+            mean=(0., 0., 0.),
+            std=(1., 1., 1.),
             bgr_to_rgb=False)
         for i, box in enumerate(boxes):
             results = GetBBoxCenterScale()(dict(img=image, bbox=box[None]))
@@ -30,13 +34,17 @@ def test_crops_match_mmpose_topdown_affine(coco_samples, input_size):
 def test_normalisation_swaps_channels_then_standardises(coco_samples):
     image_path, boxes, _ = coco_samples[0]
     image = cv2.imread(str(image_path))
-    raw, _, _ = crop_boxes(image, boxes[:1], (192, 256), mean=(0., 0., 0.),
-                           std=(1., 1., 1.), bgr_to_rgb=False)
+    raw, _, _ = crop_boxes(
+        image,
+        boxes[:1], (192, 256),
+        mean=(0., 0., 0.),
+        std=(1., 1., 1.),
+        bgr_to_rgb=False)
     mean, std = (10., 20., 30.), (2., 4., 8.)
-    normed, _, _ = crop_boxes(image, boxes[:1], (192, 256), mean=mean,
-                              std=std, bgr_to_rgb=True)
-    expected = (raw[0, ::-1] - np.array(mean)[:, None, None]) / np.array(
-        std)[:, None, None]
+    normed, _, _ = crop_boxes(
+        image, boxes[:1], (192, 256), mean=mean, std=std, bgr_to_rgb=True)
+    expected = (raw[0, ::-1] -
+                np.array(mean)[:, None, None]) / np.array(std)[:, None, None]
     np.testing.assert_allclose(normed[0], expected, rtol=1e-6, atol=1e-5)
 
 

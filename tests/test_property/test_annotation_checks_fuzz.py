@@ -11,8 +11,9 @@ from levitpose.datasets import check_coco_annotations, check_mpii_annotations
 from levitpose.datasets.annotation_checks import (COCO_ANNOTATION_KEYS,
                                                   MPII_KEYS)
 
-SHARED = (Path(__file__).resolve().parents[2] / '..' / 'shared' / 'data' /
-          'mmpose' / 'tests' / 'data')
+SHARED = (
+    Path(__file__).resolve().parents[2] / '..' / 'shared' / 'data' / 'mmpose' /
+    'tests' / 'data')
 COCO = json.loads((SHARED / 'coco' / 'test_coco.json').read_text())
 MPII = json.loads((SHARED / 'mpii' / 'test_mpii.json').read_text())
 SETTINGS = settings(max_examples=80, deadline=1000)
@@ -27,8 +28,8 @@ json_values = st.recursive(
 @SETTINGS
 @given(json_values)
 def test_any_json_gives_a_list_of_problems(data):
-    for check, k in ((check_coco_annotations, 17),
-                     (check_mpii_annotations, 16)):
+    for check, k in ((check_coco_annotations, 17), (check_mpii_annotations,
+                                                    16)):
         problems = check(data, k)
         assert isinstance(problems, list)
         assert all(isinstance(p, str) for p in problems)
@@ -36,7 +37,8 @@ def test_any_json_gives_a_list_of_problems(data):
 
 @SETTINGS
 @given(
-    index=st.integers(0, len(COCO['annotations']) - 1),
+    index=st.integers(0,
+                      len(COCO['annotations']) - 1),
     key=st.sampled_from(COCO_ANNOTATION_KEYS),
     junk=json_values,
     drop=st.booleans())
@@ -57,7 +59,8 @@ def test_damaged_coco_annotation_is_reported(index, key, junk, drop):
 
 @SETTINGS
 @given(
-    index=st.integers(0, len(MPII) - 1),
+    index=st.integers(0,
+                      len(MPII) - 1),
     key=st.sampled_from(MPII_KEYS),
     junk=json_values)
 def test_junk_mpii_value_never_crashes(index, key, junk):

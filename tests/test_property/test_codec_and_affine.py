@@ -32,12 +32,13 @@ def codec_and_keypoints(draw):
     # keep the rounded heatmap peak inside the heatmap
     limit = np.array([heatmap_w, heatmap_h]) * factor - factor / 2 - 1e-3
     unit = st.floats(0, 1, allow_nan=False)
-    coords = np.array(draw(st.lists(st.tuples(unit, unit), min_size=num,
-                                    max_size=num)), dtype=np.float32)
+    coords = np.array(
+        draw(st.lists(st.tuples(unit, unit), min_size=num, max_size=num)),
+        dtype=np.float32)
     keypoints = (coords * limit)[None].astype(np.float32)
     visible = np.array(
-        draw(st.lists(st.sampled_from([0., 1.]), min_size=num,
-                      max_size=num)), dtype=np.float32)[None]
+        draw(st.lists(st.sampled_from([0., 1.]), min_size=num, max_size=num)),
+        dtype=np.float32)[None]
     return codec, keypoints, visible, factor
 
 
@@ -74,8 +75,7 @@ size = st.floats(4, 2000, allow_nan=False)
     scale=st.tuples(size, size),
     rot=st.floats(-180, 180, allow_nan=False),
     out=st.tuples(st.integers(8, 512), st.integers(8, 512)),
-    points=st.lists(st.tuples(coordinate, coordinate), min_size=1,
-                    max_size=8))
+    points=st.lists(st.tuples(coordinate, coordinate), min_size=1, max_size=8))
 def test_warp_matrix_and_inverse_compose_to_identity(center, scale, rot, out,
                                                      points):
     center, scale = np.array(center), np.array(scale)
@@ -113,7 +113,8 @@ def test_topdown_affine_then_back_projection_restores_keypoints(
         keypoints_visible=np.ones(keypoints.shape[:2], np.float32))
     results = TopdownAffine(input_size=out)(results)
     scale = results['bbox_scale'][0]  # aspect ratio fixed to the input's
-    restored = (results['transformed_keypoints'][0] / np.array(out) * scale +
-                results['bbox_center'][0] - 0.5 * scale)
+    restored = (
+        results['transformed_keypoints'][0] / np.array(out) * scale +
+        results['bbox_center'][0] - 0.5 * scale)
     tol = 1e-3 * max(scale.max(), 640)
     np.testing.assert_allclose(restored, keypoints[0], atol=tol)

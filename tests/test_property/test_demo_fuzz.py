@@ -31,7 +31,8 @@ def fuzz(examples: int) -> settings:
 # file names with spaces, unicode, dots and misleading extensions
 names = st.text(
     alphabet=st.characters(
-        codec='utf-8', exclude_categories=('Cs', 'Cc'),
+        codec='utf-8',
+        exclude_categories=('Cs', 'Cc'),
         exclude_characters='/\\'),
     min_size=1,
     max_size=20).filter(lambda s: s not in ('.', '..')).map(
@@ -69,7 +70,10 @@ def test_junk_input_file_fails_cleanly(tmp_path, name, ext, data):
     except OSError:  # a name the file system refuses: nothing to test
         return
     proc = run_demo(
-        '--input', str(path), '--output-root', str(tmp_path / 'out'),
+        '--input',
+        str(path),
+        '--output-root',
+        str(tmp_path / 'out'),
         cwd=tmp_path)
     assert_clean_failure(proc)
 
@@ -83,7 +87,10 @@ def test_missing_path_or_empty_folder_fails_cleanly(tmp_path, name, ext,
         path = tmp_path / f'empty_{len(name)}'
         path.mkdir(exist_ok=True)
     proc = run_demo(
-        '--input', str(path), '--output-root', str(tmp_path / 'out'),
+        '--input',
+        str(path),
+        '--output-root',
+        str(tmp_path / 'out'),
         cwd=tmp_path)
     assert_clean_failure(proc)
 
@@ -98,11 +105,17 @@ def test_missing_path_or_empty_folder_fails_cleanly(tmp_path, name, ext,
         st.sampled_from(['nan', '-1', '1e309', 'abc', '', 'cuda:99', 'tpu']),
         st.text(max_size=8).map(lambda s: s.lstrip('-') or 'x')))
 def test_odd_option_values_fail_cleanly_or_run(tmp_path, option, value):
-    image = (REPO / '..' / 'shared' / 'data' / 'mmpose' / 'tests' / 'data' /
-             'coco' / '000000000785.jpg')
+    image = (
+        REPO / '..' / 'shared' / 'data' / 'mmpose' / 'tests' / 'data' /
+        'coco' / '000000000785.jpg')
     proc = run_demo(
-        '--input', str(image), '--output-root', str(tmp_path / 'out'),
-        option, value, cwd=tmp_path)
+        '--input',
+        str(image),
+        '--output-root',
+        str(tmp_path / 'out'),
+        option,
+        value,
+        cwd=tmp_path)
     assert 'Traceback' not in proc.stderr, proc.stderr[-2000:]
     if proc.returncode != 0:
         assert proc.stderr.strip()
@@ -113,9 +126,15 @@ def test_odd_option_values_fail_cleanly_or_run(tmp_path, option, value):
 def test_junk_pose_checkpoint_fails_cleanly(tmp_path, data):
     checkpoint = tmp_path / 'junk.pth'
     checkpoint.write_bytes(data)
-    image = (REPO / '..' / 'shared' / 'data' / 'mmpose' / 'tests' / 'data' /
-             'coco' / '000000000785.jpg')
+    image = (
+        REPO / '..' / 'shared' / 'data' / 'mmpose' / 'tests' / 'data' /
+        'coco' / '000000000785.jpg')
     proc = run_demo(
-        '--input', str(image), '--output-root', str(tmp_path / 'out'),
-        '--pose-checkpoint', str(checkpoint), cwd=tmp_path)
+        '--input',
+        str(image),
+        '--output-root',
+        str(tmp_path / 'out'),
+        '--pose-checkpoint',
+        str(checkpoint),
+        cwd=tmp_path)
     assert_clean_failure(proc)

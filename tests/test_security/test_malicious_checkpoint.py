@@ -21,11 +21,13 @@ from levitpose.utils.checkpoint import UnsafeCheckpointError
 
 REPO = Path(__file__).resolve().parents[2]
 TINY_CONFIG = REPO / 'tests' / 'data' / 'reliability' / 'tiny_topdown_coco.py'
-ZOO_CONFIG = (REPO / 'configs' / 'body_2d_keypoint' / 'topdown_heatmap' /
-              'coco' / 'td-hm_levitpose-t_8xb64-210e_coco-256x256.py')
+ZOO_CONFIG = (
+    REPO / 'configs' / 'body_2d_keypoint' / 'topdown_heatmap' / 'coco' /
+    'td-hm_levitpose-t_8xb64-210e_coco-256x256.py')
 MIM_TOOLS = Path(mmpose.__file__).parent / '.mim' / 'tools'
-SAMPLE_IMAGE = (REPO / '..' / 'shared' / 'data' / 'mmpose' / 'tests' / 'data' /
-                'coco' / '000000000785.jpg')
+SAMPLE_IMAGE = (
+    REPO / '..' / 'shared' / 'data' / 'mmpose' / 'tests' / 'data' / 'coco' /
+    '000000000785.jpg')
 OFFENDER = 'posix.system'
 
 
@@ -61,8 +63,8 @@ def assert_nothing_ran(malicious: Path) -> None:
     assert not (malicious.parent / 'PWNED').exists()
 
 
-@pytest.mark.parametrize('config', [TINY_CONFIG, ZOO_CONFIG],
-                         ids=['tiny', 'levitpose-t'])
+@pytest.mark.parametrize(
+    'config', [TINY_CONFIG, ZOO_CONFIG], ids=['tiny', 'levitpose-t'])
 def test_init_model(malicious, config):
     with pytest.raises(UnsafeCheckpointError, match=OFFENDER):
         init_model(str(config), str(malicious), device='cpu')
@@ -100,9 +102,10 @@ def cli_cases():
             '--cfg-options', f'load_from={ckpt}'
         ],
         'mim-train-resume':
-        lambda ckpt, out:
-        [MIM_TOOLS / 'train.py', TINY_CONFIG, '--work-dir', out, '--resume',
-         ckpt],
+        lambda ckpt, out: [
+            MIM_TOOLS / 'train.py', TINY_CONFIG, '--work-dir', out, '--resume',
+            ckpt
+        ],
         'mim-test':
         lambda ckpt, out:
         [MIM_TOOLS / 'test.py', TINY_CONFIG, ckpt, '--work-dir', out],

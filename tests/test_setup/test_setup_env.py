@@ -24,7 +24,9 @@ def test_current_env_is_a_fast_no_op():
     """With .venv current, setup returns quickly and prints nothing."""
     t0 = time.time()
     out = subprocess.run(['python3', 'tools/setup_env.py'],
-                         cwd=ROOT, capture_output=True, text=True,
+                         cwd=ROOT,
+                         capture_output=True,
+                         text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout == ''
@@ -39,8 +41,7 @@ def test_stamp_matches_inputs(setup_env):
 def test_lock_pins_every_line_exactly(setup_env):
     lines = setup_env.lock_lines()
     assert len(lines) > 50
-    bad = [ln for ln in lines if not re.fullmatch(r'[\w.\-]+==[\w.+\-]+',
-                                                  ln)]
+    bad = [ln for ln in lines if not re.fullmatch(r'[\w.\-]+==[\w.+\-]+', ln)]
     assert bad == []
 
 
@@ -64,8 +65,10 @@ def test_lock_holds_the_required_pins(setup_env):
 
 def test_requirement_files_agree_with_lock(setup_env):
     """Every exact pin in requirements/*.txt is the version in the lock."""
-    pins = {setup_env.canon(k): v for k, v in
-            (ln.split('==') for ln in setup_env.lock_lines())}
+    pins = {
+        setup_env.canon(k): v
+        for k, v in (ln.split('==') for ln in setup_env.lock_lines())
+    }
     for name in ('runtime.txt', 'tests.txt', 'docs.txt', 'lite.txt'):
         for line in (ROOT / 'requirements' / name).read_text().splitlines():
             line = line.split('#')[0].strip()
@@ -86,8 +89,7 @@ def test_requirement_files_agree_with_lock(setup_env):
     ('Failed to establish a new connection: [Errno 101]',
      'network unreachable'),
 ])
-def test_known_errors_get_one_line_explanations(setup_env, output,
-                                                expected):
+def test_known_errors_get_one_line_explanations(setup_env, output, expected):
     message = setup_env.explain(f'Collecting x\n{output}\nmore\n')
     assert expected in message
     assert '\n' not in message
@@ -108,8 +110,8 @@ def test_failed_command_raises_setup_error_with_log(setup_env, tmp_path,
 
 
 def test_mmcv_patch_switches_to_cxx20(setup_env, tmp_path):
-    (tmp_path / 'setup.py').write_text(
-        "args = ['-std=c++17']\nother = ['-std=c++14']\n")
+    (tmp_path /
+     'setup.py').write_text("args = ['-std=c++17']\nother = ['-std=c++14']\n")
     setup_env.patch_mmcv(tmp_path)
     text = (tmp_path / 'setup.py').read_text()
     assert "'-std=c++20'" in text and "'-std=c++17'" not in text
@@ -131,9 +133,13 @@ def test_ci_runs_the_readme_test_command():
 def test_make_test_fails_when_no_tests_are_collected(tmp_path):
     """pytest's exit code 5 (no tests) must fail `make test`."""
     (tmp_path / 'test_nothing.py').write_text('')
-    out = subprocess.run(
-        ['make', '-s', 'test', f'TESTS={tmp_path}/test_nothing.py',
-         'PY=' + sys.executable],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([
+        'make', '-s', 'test', f'TESTS={tmp_path}/test_nothing.py',
+        'PY=' + sys.executable
+    ],
+                         cwd=ROOT,
+                         capture_output=True,
+                         text=True,
+                         timeout=120)
     assert out.returncode != 0
     assert 'collected no tests' in out.stderr

@@ -46,8 +46,8 @@ def test_nms_on_real_detector_boxes(shared_data):
     image_id = dets[0]['image_id']
     rows = [d for d in dets if d['image_id'] == image_id]
     assert len(rows) > 3
-    boxes = torch.tensor([[x, y, x + w, y + h] for x, y, w, h in
-                          (d['bbox'] for d in rows)])
+    boxes = torch.tensor([[x, y, x + w, y + h]
+                          for x, y, w, h in (d['bbox'] for d in rows)])
     scores = torch.tensor([d['score'] for d in rows])
     _, keep = nms(boxes, scores, iou_threshold=0.3)
     assert keep.tolist() == _reference_nms(boxes, scores, 0.3)
@@ -90,8 +90,8 @@ def test_registered_backbone_builds_from_config_dict():
 
     import levitpose  # noqa: F401
     init_default_scope('mmpose')
-    model = MODELS.build(dict(type='LEViTPose', arch='tiny',
-                              input_size=(192, 256)))
+    model = MODELS.build(
+        dict(type='LEViTPose', arch='tiny', input_size=(192, 256)))
     feats = model.eval()(torch.rand(1, 3, 256, 192))
     assert feats[-1].shape[-2:] == (16, 12)
 
@@ -103,6 +103,8 @@ def test_pkg_resources_available():
 
 def test_mim_finds_mmpose():
     out = subprocess.run([sys.executable, '-m', 'mim', 'list'],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True,
+                         text=True,
+                         timeout=120)
     assert out.returncode == 0, out.stderr
     assert 'mmpose' in out.stdout and '1.3.2' in out.stdout

@@ -27,8 +27,9 @@ def _exit_message(tool: str, *argv: str) -> str:
 ])
 def test_missing_config_is_one_line(tool, tmp_path):
     extra = ['--output-dir', str(tmp_path)] if 'browse' in tool else []
-    assert _exit_message(tool, MISSING, *extra).endswith(
-        f'error: config file {MISSING} does not exist')
+    assert _exit_message(
+        tool, MISSING,
+        *extra).endswith(f'error: config file {MISSING} does not exist')
 
 
 def test_test_py_missing_checkpoint_is_one_line():

@@ -12,7 +12,8 @@ def test_two_process_gloo_training_saves_a_checkpoint(tmp_path, venv_bin):
         str(work_dir), '--cfg-options', *SHORT_TRAINING,
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=10',
         'default_hooks.checkpoint.interval=1'
-    ], timeout=600)
+    ],
+                      timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     logs = ''.join(p.read_text() for p in work_dir.rglob('*.log'))
     assert "dist_cfg: {'backend': 'gloo'}" in logs, logs[:3000]

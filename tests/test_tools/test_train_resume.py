@@ -34,9 +34,8 @@ def _weights(path: Path) -> dict:
 
 def _max_abs_diff(a: dict, b: dict) -> float:
     assert a.keys() == b.keys()
-    return max(
-        (a[k].double() - b[k].double()).abs().max().item() for k in a
-        if a[k].numel())
+    return max((a[k].double() - b[k].double()).abs().max().item() for k in a
+               if a[k].numel())
 
 
 @pytest.fixture(scope='module')
@@ -50,8 +49,9 @@ def runs(tmp_path_factory) -> dict:
 
 def test_resumed_run_ends_with_identical_weights(runs):
     _train(runs['stopped'], 4, '--resume')  # auto: latest in work dir
-    diff = _max_abs_diff(_weights(runs['straight'] / 'epoch_4.pth'),
-                         _weights(runs['stopped'] / 'epoch_4.pth'))
+    diff = _max_abs_diff(
+        _weights(runs['straight'] / 'epoch_4.pth'),
+        _weights(runs['stopped'] / 'epoch_4.pth'))
     assert diff == 0.0
 
 
@@ -64,6 +64,7 @@ def test_resume_without_rng_state_diverges(runs):
     bare.mkdir()
     torch.save(checkpoint, bare / 'epoch_2.pth')
     _train(bare, 4, '--resume', str(bare / 'epoch_2.pth'))
-    diff = _max_abs_diff(_weights(runs['straight'] / 'epoch_4.pth'),
-                         _weights(bare / 'epoch_4.pth'))
+    diff = _max_abs_diff(
+        _weights(runs['straight'] / 'epoch_4.pth'),
+        _weights(bare / 'epoch_4.pth'))
     assert diff > 0.0

@@ -15,7 +15,8 @@ SHORT_TRAINING = [
 ]
 
 
-def run_tool(args: List[str], timeout: float = 600,
+def run_tool(args: List[str],
+             timeout: float = 600,
              threads: int = 1) -> subprocess.CompletedProcess:
     """Run ``args`` from the repository root; return the completed process.
 
@@ -24,9 +25,12 @@ def run_tool(args: List[str], timeout: float = 600,
         timeout (float): Seconds before the run is killed. Defaults to 600.
         threads (int): ``OMP_NUM_THREADS`` of the child. Defaults to 1.
     """
-    env = dict(os.environ, PYTHON=sys.executable,
-               OMP_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads), PYTHONWARNINGS='ignore')
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        OMP_NUM_THREADS=str(threads),
+        MKL_NUM_THREADS=str(threads),
+        PYTHONWARNINGS='ignore')
     return subprocess.run(
         args,
         cwd=REPO_ROOT,

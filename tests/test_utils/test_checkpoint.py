@@ -21,8 +21,9 @@ from levitpose.utils.checkpoint import (InvalidCheckpointError,
                                         history_buffer_getattr,
                                         safe_load_checkpoint)
 
-TINY_CONFIG = (Path(__file__).resolve().parents[1] / 'data' / 'reliability' /
-               'tiny_topdown_coco.py')
+TINY_CONFIG = (
+    Path(__file__).resolve().parents[1] / 'data' / 'reliability' /
+    'tiny_topdown_coco.py')
 
 
 @pytest.fixture(scope='module')
@@ -109,8 +110,9 @@ def test_real_mmengine_checkpoint_needs_only_allowed_globals(mmengine_ckpt):
 
 def test_real_mmengine_checkpoint_loads_with_weights_only(mmengine_ckpt):
     ckpt = torch.load(mmengine_ckpt, map_location='cpu', weights_only=True)
-    assert {'meta', 'state_dict', 'optimizer', 'param_schedulers',
-            'message_hub'} <= set(ckpt)
+    assert {
+        'meta', 'state_dict', 'optimizer', 'param_schedulers', 'message_hub'
+    } <= set(ckpt)
     loss = ckpt['message_hub']['log_scalars']['train/loss']
     assert isinstance(loss, HistoryBuffer)
     assert np.isfinite(loss.mean())  # statistics methods were restored
@@ -206,8 +208,7 @@ def test_legacy_format_malicious_checkpoint_refused(tmp_path):
 
 
 @pytest.mark.parametrize('kind', ['empty', 'zeros', 'text', 'jpeg', 'half'])
-def test_corrupt_file_raises_invalid_checkpoint(kind, mmengine_ckpt,
-                                                tmp_path):
+def test_corrupt_file_raises_invalid_checkpoint(kind, mmengine_ckpt, tmp_path):
     whole = mmengine_ckpt.read_bytes()
     data = {
         'empty': b'',

@@ -15,8 +15,9 @@ from levitpose.utils.memory_check import growth_after_warmup, rss_curve
 REPO = Path(__file__).resolve().parents[2]
 VIDEO = REPO / '..' / 'shared' / 'data' / 'mmpose' / 'demo' / 'resources' / \
     'demo.mp4'
-CONFIG = (REPO / 'configs' / 'body_2d_keypoint' / 'topdown_heatmap' / 'coco' /
-          'td-hm_levitpose-t_8xb64-210e_coco-256x256.py')
+CONFIG = (
+    REPO / 'configs' / 'body_2d_keypoint' / 'topdown_heatmap' / 'coco' /
+    'td-hm_levitpose-t_8xb64-210e_coco-256x256.py')
 FRAMES, WARMUP, WINDOW = 100, 40, 20
 LIMIT_MIB = 20.0
 
@@ -60,8 +61,7 @@ def test_bad_window_raises():
 def test_cli_rejects_missing_input(tmp_path):
     proc = subprocess.run([
         sys.executable,
-        str(REPO / 'tools' / 'analysis_tools' / 'memory_check.py'),
-        '--input',
+        str(REPO / 'tools' / 'analysis_tools' / 'memory_check.py'), '--input',
         str(tmp_path / 'missing.mp4')
     ],
                           capture_output=True,

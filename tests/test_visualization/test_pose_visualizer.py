@@ -20,21 +20,28 @@ def _sample(keypoints):
     return sample
 
 
-def test_configs_select_it_and_it_draws_every_keypoint(repo_root,
-                                                       shared_data):
+def test_configs_select_it_and_it_draws_every_keypoint(repo_root, shared_data):
     from mmpose.registry import VISUALIZERS
     cfg = Config.fromfile(str(repo_root / CONFIG))
     assert cfg.visualizer.type == 'LEViTPoseVisualizer'
-    vis_cfg = dict(cfg.visualizer, name='test_levitpose_visualizer',
-                   radius=3, vis_backends=None)
+    vis_cfg = dict(
+        cfg.visualizer,
+        name='test_levitpose_visualizer',
+        radius=3,
+        vis_backends=None)
     visualizer = VISUALIZERS.build(vis_cfg)
     visualizer.set_dataset_meta(dict(num_keypoints=17))
     img = cv2.imread(
         str(shared_data / 'mmpose/tests/data/coco/000000000785.jpg'))
     rng = np.random.default_rng(0)
     kpts = rng.uniform(20, min(img.shape[:2]) - 20, size=(17, 2))
-    visualizer.add_datasample('x', img[..., ::-1].copy(), _sample(kpts),
-                              draw_gt=False, draw_bbox=False, kpt_thr=0.)
+    visualizer.add_datasample(
+        'x',
+        img[..., ::-1].copy(),
+        _sample(kpts),
+        draw_gt=False,
+        draw_bbox=False,
+        kpt_thr=0.)
     drawn = visualizer.get_image()[..., ::-1]
     changed = (drawn != img).any(axis=2)
     for x, y in kpts.round().astype(int):  # a disc at every keypoint

@@ -124,8 +124,8 @@ def main(argv=None) -> int:
     command = ('python tools/analysis_tools/benchmark.py ' +
                ' '.join(argv if argv is not None else sys.argv[1:]))
     header = f'`{command}`\n\n{machine}\n'
-    text = bench.write_markdown(
-        rows, os.path.join(args.out_dir, 'benchmark.md'), header)
+    text = bench.write_markdown(rows, os.path.join(args.out_dir,
+                                                   'benchmark.md'), header)
     bench.write_csv(rows, os.path.join(args.out_dir, 'benchmark.csv'))
     bench.write_plot(
         rows, os.path.join(args.out_dir, 'benchmark.png'), title=machine)

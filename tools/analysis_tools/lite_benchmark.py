@@ -63,8 +63,7 @@ def main(argv=None) -> int:
     for name, value in (('--num-crops', args.num_crops),
                         ('--batch', args.batch), ('--threads', args.threads)):
         if value < 1:
-            print(f'error: {name} must be >= 1, got {value}',
-                  file=sys.stderr)
+            print(f'error: {name} must be >= 1, got {value}', file=sys.stderr)
             return 2
     import cv2
     import numpy as np

@@ -39,8 +39,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--max-growth', type=float, default=20.0, help='MiB allowed')
     parser.add_argument('--threads', type=int, default=1)
     args = parser.parse_args(argv)
-    if args.warmup < 0 or args.window < 1 or (args.warmup + args.window >
-                                              args.frames):
+    if args.warmup < 0 or args.window < 1 or (args.warmup + args.window
+                                              > args.frames):
         parser.error(f'need --warmup >= 0, --window >= 1 and --warmup + '
                      f'--window <= --frames, got {args.warmup}, '
                      f'{args.window}, {args.frames}')

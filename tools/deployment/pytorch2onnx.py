@@ -53,17 +53,18 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.checkpoint and not os.path.isfile(args.checkpoint):
-        print(f'error: checkpoint not found: {args.checkpoint}',
-              file=sys.stderr)
+        print(
+            f'error: checkpoint not found: {args.checkpoint}', file=sys.stderr)
         return 2
     if args.opset < 17:
-        print(f'error: --opset must be >= 17, got {args.opset}',
-              file=sys.stderr)
+        print(
+            f'error: --opset must be >= 17, got {args.opset}', file=sys.stderr)
         return 2
     out_dir = os.path.dirname(os.path.abspath(args.output_file))
     if not os.path.isdir(out_dir):
-        print(f'error: output directory does not exist: {out_dir}',
-              file=sys.stderr)
+        print(
+            f'error: output directory does not exist: {out_dir}',
+            file=sys.stderr)
         return 2
 
     from levitpose.deploy import (check_onnx, default_input_shape, export_onnx,

@@ -99,11 +99,14 @@ def check_coco_annotations(data: Any,
         annotation id; empty if the file is fine.
     """
     if not isinstance(data, dict):
-        return [f'top level is a {type(data).__name__}, expected an object '
-                'with "images" and "annotations"']
+        return [
+            f'top level is a {type(data).__name__}, expected an object '
+            'with "images" and "annotations"'
+        ]
     problems = [
-        f'top-level "{key}" must be a list' if key in data else
-        f'missing top-level key "{key}"' for key in ('images', 'annotations')
+        f'top-level "{key}" must be a list'
+        if key in data else f'missing top-level key "{key}"'
+        for key in ('images', 'annotations')
         if not isinstance(data.get(key), list)
     ]
     if problems:
@@ -182,8 +185,10 @@ def check_mpii_annotations(data: Any,
         list[str]: One line per problem; empty if the file is fine.
     """
     if not isinstance(data, list):
-        return [f'top level is a {type(data).__name__}, expected a list of '
-                'person annotations']
+        return [
+            f'top level is a {type(data).__name__}, expected a list of '
+            'person annotations'
+        ]
     problems = []
     for index, ann in enumerate(data):
         where = f'annotation id {index}'

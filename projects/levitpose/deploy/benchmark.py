@@ -57,12 +57,16 @@ class BenchmarkModel:
 BENCHMARK_MODELS: Tuple[BenchmarkModel, ...] = (
     BenchmarkModel(
         'LEViTPose-T',
-        f'configs/{_TD}/mpii/td-hm_levitpose-t_8xb64-210e_mpii-256x256.py',
-        {'MPII PCKh': 85.9, 'COCO AP': 68.2}),
+        f'configs/{_TD}/mpii/td-hm_levitpose-t_8xb64-210e_mpii-256x256.py', {
+            'MPII PCKh': 85.9,
+            'COCO AP': 68.2
+        }),
     BenchmarkModel(
         'LEViTPose-S',
-        f'configs/{_TD}/mpii/td-hm_levitpose-s_8xb64-210e_mpii-256x256.py',
-        {'MPII PCKh': 87.7, 'COCO AP': 71.0}),
+        f'configs/{_TD}/mpii/td-hm_levitpose-s_8xb64-210e_mpii-256x256.py', {
+            'MPII PCKh': 87.7,
+            'COCO AP': 71.0
+        }),
     BenchmarkModel(
         'EfficientViT-M0',
         f'configs/{_TD}/mpii/td-hm_efficientvit-m0_8xb64-210e_mpii-256x256.py'
@@ -391,8 +395,8 @@ def summarize(runners: Sequence[Runner],
             r for r in rows
             if r['model'] == REFERENCE_MODEL and r['backend'] == row['backend']
         ]
-        row['speed_vs_ref'] = (row['latency_ms'] / ref[0]['latency_ms']
-                               if ref else None)
+        row['speed_vs_ref'] = (
+            row['latency_ms'] / ref[0]['latency_ms'] if ref else None)
     return rows
 
 
@@ -433,22 +437,25 @@ def write_markdown(rows: Sequence[dict], path: str, header: str = '') -> str:
                 sources.append(source)
         speed = ('' if row['speed_vs_ref'] is None else
                  f'{row["speed_vs_ref"]:.2f}x')
-        lines.append(
-            f'| {row["model"]} | {row["backend"]} | {row["input"]} | '
-            f'{row["params_m"]:.2f} | {row["gflops"]:.2f} | '
-            f'{row["latency_ms"]:.1f} | {row["iqr_ms"]:.1f} | '
-            f'{row["fps"]:.1f} | {speed} | {cells[0]} | {cells[1]} | '
-            f'{"; ".join(sources)} |')
-    eager = {r['model']: r['latency_ms'] for r in rows
-             if r['backend'] == 'eager'}
+        lines.append(f'| {row["model"]} | {row["backend"]} | {row["input"]} | '
+                     f'{row["params_m"]:.2f} | {row["gflops"]:.2f} | '
+                     f'{row["latency_ms"]:.1f} | {row["iqr_ms"]:.1f} | '
+                     f'{row["fps"]:.1f} | {speed} | {cells[0]} | {cells[1]} | '
+                     f'{"; ".join(sources)} |')
+    eager = {
+        r['model']: r['latency_ms']
+        for r in rows if r['backend'] == 'eager'
+    }
     speedups = [
         f'{r["model"]} {r["backend"]}: '
         f'{eager[r["model"]] / r["latency_ms"]:.2f}x' for r in rows
         if r['backend'] != 'eager' and r['model'] in eager
     ]
     if speedups:
-        lines += ['', 'Speed-up over PyTorch eager (same model, median '
-                  'latencies): ' + '; '.join(speedups) + '.']
+        lines += [
+            '', 'Speed-up over PyTorch eager (same model, median '
+            'latencies): ' + '; '.join(speedups) + '.'
+        ]
     text = '\n'.join(lines) + '\n'
     with open(path, 'w', encoding='utf-8') as f:
         f.write(text)
@@ -498,23 +505,31 @@ def write_plot(rows: Sequence[dict], path: str, title: str = '') -> None:
             value, source = model_rows[0]['accuracy'][metric]
             color = 'tab:red' if source == _PAPER else 'tab:blue'
             latencies = [r['latency_ms'] for r in model_rows]
-            ax.plot(latencies, [value] * len(latencies), '-', color=color,
-                    alpha=0.4)
+            ax.plot(
+                latencies, [value] * len(latencies),
+                '-',
+                color=color,
+                alpha=0.4)
             for r in model_rows:
-                ax.scatter(r['latency_ms'], value, color=color,
-                           marker=markers[r['backend']])
-            ax.annotate(model, (max(latencies), value), fontsize=8,
-                        xytext=(4, 2), textcoords='offset points')
+                ax.scatter(
+                    r['latency_ms'],
+                    value,
+                    color=color,
+                    marker=markers[r['backend']])
+            ax.annotate(
+                model, (max(latencies), value),
+                fontsize=8,
+                xytext=(4, 2),
+                textcoords='offset points')
         for backend, marker in markers.items():
             if any(r['backend'] == backend for r in rows):
-                ax.scatter([], [], color='gray', marker=marker,
-                           label=backend)
+                ax.scatter([], [], color='gray', marker=marker, label=backend)
         ax.legend(fontsize=8, loc='best')
         ax.set_xscale('log')
         ax.set_xlabel('measured CPU latency, batch 1 (ms, log scale)')
         ax.set_ylabel(f'{metric} (%), published')
-        ax.set_title(f'{metric}: red = LEViTPose paper, blue = MMPose zoo',
-                     fontsize=10)
+        ax.set_title(
+            f'{metric}: red = LEViTPose paper, blue = MMPose zoo', fontsize=10)
         ax.grid(True, alpha=0.3)
     if title:
         fig.suptitle(textwrap.fill(title, 140), fontsize=8)

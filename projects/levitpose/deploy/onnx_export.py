@@ -19,8 +19,7 @@ from .config_path import resolve_config
 
 __all__ = [
     'EXPORTERS', 'MIN_OPSET', 'HeatmapExportWrapper', 'load_deploy_model',
-    'default_input_shape', 'preprocessor_metadata', 'export_onnx',
-    'check_onnx'
+    'default_input_shape', 'preprocessor_metadata', 'export_onnx', 'check_onnx'
 ]
 
 #: ``dynamo``: torch.export-based exporter (torch's default since 2.9);
@@ -157,7 +156,9 @@ def export_onnx(estimator: nn.Module,
                 dynamo=True,
                 external_data=False,
                 verbose=False,
-                dynamic_shapes=({0: batch}, ),
+                dynamic_shapes=({
+                    0: batch
+                }, ),
                 **common)
         else:
             torch.onnx.export(
@@ -165,8 +166,12 @@ def export_onnx(estimator: nn.Module,
                 output_file,
                 dynamo=False,
                 dynamic_axes={
-                    INPUT_NAME: {0: 'batch'},
-                    OUTPUT_NAME: {0: 'batch'}
+                    INPUT_NAME: {
+                        0: 'batch'
+                    },
+                    OUTPUT_NAME: {
+                        0: 'batch'
+                    }
                 },
                 **common)
     model = onnx.load(output_file)

@@ -66,11 +66,11 @@ def browse_dataset(cfg: Config,
         item = dataset[index]
         sample = item['data_samples']
         gt = sample.gt_instances
-        image = np.ascontiguousarray(
-            item['inputs'].permute(1, 2, 0).numpy())  # (H, W, 3) BGR
+        image = np.ascontiguousarray(item['inputs'].permute(
+            1, 2, 0).numpy())  # (H, W, 3) BGR
         keypoints = (
-            gt.transformed_keypoints if mode == 'transformed' else
-            gt.keypoints)
+            gt.transformed_keypoints
+            if mode == 'transformed' else gt.keypoints)
         draw_keypoints(image, keypoints, gt.keypoints_visible,
                        dataset.metainfo)
         if mode == 'original':

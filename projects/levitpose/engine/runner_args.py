@@ -92,8 +92,7 @@ def parse_launch_args(parser: argparse.ArgumentParser,
 
 def default_work_dir(config_path: str) -> str:
     """``./work_dirs/<config stem>``, MMPose's default work directory."""
-    return osp.join('./work_dirs',
-                    osp.splitext(osp.basename(config_path))[0])
+    return osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
 
 
 def _check_launcher(launcher: str) -> None:

@@ -141,8 +141,8 @@ def find_unsafe_globals(filename: str) -> List[str]:
         list[str]: ``module.name`` of each refused global, sorted.
     """
     install_safe_loading()
-    return sorted(torch.serialization.get_unsafe_globals_in_checkpoint(
-        filename))
+    return sorted(
+        torch.serialization.get_unsafe_globals_in_checkpoint(filename))
 
 
 def _offenders(filename: str, err: Exception) -> List[str]:
@@ -152,8 +152,10 @@ def _offenders(filename: str, err: Exception) -> List[str]:
     except Exception:  # not a zip checkpoint: fall back to the message
         offenders = []
     for pattern in _TORCH_GLOBAL_PATTERNS:
-        offenders += [name for name in re.findall(pattern, str(err))
-                      if name not in offenders]
+        offenders += [
+            name for name in re.findall(pattern, str(err))
+            if name not in offenders
+        ]
     return offenders
 
 
@@ -164,8 +166,8 @@ _CORRUPT_PATTERNS = ('PytorchStreamReader', 'Invalid magic number',
 
 def _corrupt(filename: str, err: Exception) -> InvalidCheckpointError:
     detail = re.search(r'WeightsUnpickler error: *(.+)', str(err))
-    text = detail.group(1) if detail else (str(err).strip() or
-                                           type(err).__name__)
+    text = detail.group(1) if detail else (str(err).strip()
+                                           or type(err).__name__)
     return InvalidCheckpointError(
         f'{filename} is not a valid PyTorch checkpoint (truncated, '
         f'corrupted or another kind of file): {text.splitlines()[0]}')

@@ -69,8 +69,12 @@ def frame_boxes(index: int, width: int, height: int) -> np.ndarray:
     y1 = rng.uniform(0, height * 0.6, count)
     w = rng.uniform(0.1, 0.4, count) * width
     h = rng.uniform(0.2, 0.4, count) * height
-    return np.stack([x1, y1, np.minimum(x1 + w, width - 1),
-                     np.minimum(y1 + h, height - 1)], axis=1)
+    return np.stack([
+        x1, y1,
+        np.minimum(x1 + w, width - 1),
+        np.minimum(y1 + h, height - 1)
+    ],
+                    axis=1)
 
 
 def rss_curve(model, source: str, num_frames: int) -> List[float]:

@@ -14,8 +14,7 @@ train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=100)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [dict(type='MultiStepLR', milestones=[3], by_epoch=True)]
 default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=-1),
-    logger=dict(interval=1))
+    checkpoint=dict(interval=1, max_keep_ckpts=-1), logger=dict(interval=1))
 randomness = dict(seed=0)
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 

@@ -79,8 +79,7 @@ class CrashSafeCheckpointHook(CheckpointHook):
             out_dir = osp.join(out_dir,
                                osp.basename(runner.work_dir.rstrip(osp.sep)))
         backend = get_file_backend(out_dir, backend_args=self.backend_args)
-        if self.file_client_args is None and isinstance(
-                backend, LocalBackend):
+        if self.file_client_args is None and isinstance(backend, LocalBackend):
             return out_dir
         return None
 
@@ -96,8 +95,9 @@ class CrashSafeCheckpointHook(CheckpointHook):
         pattern = osp.join(glob.escape(out_dir), f'.*{PARTIAL_SUFFIX}')
         for path in glob.glob(pattern):
             os.remove(path)
-            print_log(f'Removed {path}, left by an interrupted save.',
-                      logger='current')
+            print_log(
+                f'Removed {path}, left by an interrupted save.',
+                logger='current')
 
     def _complete_checkpoints(self, out_dir: str) -> Iterator[str]:
         """Complete checkpoints named by ``filename_tmpl`` in ``out_dir``,

@@ -57,8 +57,11 @@ def get_rng_state() -> Dict[str, Any]:
     name, keys, pos, has_gauss, cached = np.random.get_state()
     state = dict(
         python=[version, list(internal), gauss],
-        numpy=[name, keys.copy(), int(pos),
-               int(has_gauss), float(cached)],
+        numpy=[name,
+               keys.copy(),
+               int(pos),
+               int(has_gauss),
+               float(cached)],
         torch=torch.get_rng_state())
     if torch.cuda.is_available():
         state['cuda'] = torch.cuda.get_rng_state_all()
