@@ -15,8 +15,8 @@ from mmengine.runner import Runner
 
 import levitpose  # noqa: F401  registers modules, safe loading
 from levitpose.engine import (MetricsDumpHook, UsageError, add_launch_args,
-                              init_cpu_distributed, load_config,
-                              merge_test_args, parse_launch_args)
+                              close_distributed, init_cpu_distributed,
+                              load_config, merge_test_args, parse_launch_args)
 from levitpose.utils import UnsafeCheckpointError, safe_load_checkpoint
 
 
@@ -55,10 +55,13 @@ def main(argv=None) -> None:
     except (UsageError, UnsafeCheckpointError, ValueError) as err:
         sys.exit(f'test.py: error: {err}')
     init_cpu_distributed(cfg)  # gloo under torchrun when there is no GPU
-    runner = Runner.from_cfg(cfg)
-    if dump_hook is not None:
-        runner.register_hook(dump_hook, 'LOWEST')
-    runner.test()
+    try:
+        runner = Runner.from_cfg(cfg)
+        if dump_hook is not None:
+            runner.register_hook(dump_hook, 'LOWEST')
+        runner.test()
+    finally:
+        close_distributed()
 
 
 if __name__ == '__main__':

@@ -14,8 +14,8 @@ from mmengine.runner import Runner
 import levitpose  # noqa: F401  registers modules, safe loading
 from levitpose.datasets import AnnotationError
 from levitpose.engine import (NonFiniteLossError, UsageError, add_launch_args,
-                              init_cpu_distributed, load_config,
-                              merge_train_args, parse_launch_args)
+                              close_distributed, init_cpu_distributed,
+                              load_config, merge_train_args, parse_launch_args)
 from levitpose.utils import InvalidCheckpointError, UnsafeCheckpointError
 
 # errors that are the user's input, not a bug: one line, exit code 1
@@ -63,6 +63,8 @@ def main(argv=None) -> None:
         Runner.from_cfg(cfg).train()
     except USER_ERRORS as err:
         sys.exit(f'train.py: error: {err}')
+    finally:
+        close_distributed()
 
 
 if __name__ == '__main__':

@@ -4,10 +4,11 @@ The rules (also stated in ``docs/contributing.md``):
 
 * ``shell``/``bash``/``sh`` blocks run with ``bash -e -o pipefail`` and
   ``python`` blocks with ``.venv/bin/python``, in a mirror of the repository
-  root (every top-level entry is a symlink, except the output folders
-  ``work_dirs/``, ``vis_results/``, ``outputs/``, ``benchmark_results/``,
-  which start empty), with ``.venv/bin`` first on ``PATH``. Relative output
-  paths therefore land in a temporary folder, never in the checkout.
+  root (a copy of every top-level entry, with ``.venv`` linked and the
+  output folders ``work_dirs/``, ``vis_results/``, ``outputs/``,
+  ``benchmark_results/`` empty), with ``.venv/bin`` first on ``PATH``.
+  What a block writes therefore lands in a temporary folder, never in the
+  checkout.
 * A block that cannot run here starts with the line
   ``# skip-test: <reason>`` (a comment in both languages, so the reader sees
   it and may still copy the block). A marker without a reason is an error.
@@ -20,6 +21,7 @@ The rules (also stated in ``docs/contributing.md``):
 """
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,11 @@ FENCE = re.compile(r'^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$')
 TIMED_OUT = -9
 # Output folders the mirror keeps empty (and separate from the checkout).
 OUTPUT_DIRS = ('work_dirs', 'vis_results', 'outputs', 'benchmark_results')
+# The environment: linked into the mirror, never copied.
+VENV = '.venv'
+# Build and cache folders that the mirror need not copy.
+NOT_COPIED = shutil.ignore_patterns('__pycache__', '*.egg-info', '_build',
+                                    '.pytest_cache', '.hypothesis')
 
 
 @dataclass(frozen=True)
@@ -194,12 +201,15 @@ def command_key(code: str) -> str:
 
 
 def make_mirror(root: Path, target: Path) -> Path:
-    """Mirror the repository root in ``target`` with symlinks.
+    """Copy the repository root into ``target`` for the docs' commands.
 
-    Every top-level entry of ``root`` becomes a symlink except ``.git`` and
-    :data:`OUTPUT_DIRS`, which are created empty, so the docs' commands see
-    the repository as their working directory while what they write stays
-    in ``target``.
+    Every top-level entry of ``root`` is copied except ``.git``, the
+    environment ``.venv`` (a symlink: it is large and read, not written)
+    and :data:`OUTPUT_DIRS`, which are created empty. The docs' commands see
+    the repository as their working directory, and whatever they write,
+    inside an output folder or not (a model-zoo page publishes into
+    ``checkpoints/``, say), stays in ``target``: the checkout is never
+    touched.
 
     Args:
         root (Path): The repository root.
@@ -210,9 +220,15 @@ def make_mirror(root: Path, target: Path) -> Path:
     """
     target.mkdir(parents=True, exist_ok=True)
     for entry in root.iterdir():
-        if entry.name == '.git' or entry.name in OUTPUT_DIRS:
+        if entry.name in ('.git', *OUTPUT_DIRS):
             continue
-        (target / entry.name).symlink_to(entry)
+        if entry.name == VENV:
+            (target / entry.name).symlink_to(entry)
+        elif entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(
+                entry, target / entry.name, symlinks=True, ignore=NOT_COPIED)
+        else:
+            shutil.copy2(entry, target / entry.name, follow_symlinks=False)
     for name in OUTPUT_DIRS:
         (target / name).mkdir()
     return target

@@ -94,6 +94,26 @@ def test_mirror_keeps_outputs_out_of_the_checkout(tmp_path):
     assert not (repo / 'work_dirs').exists()
 
 
+def test_block_writing_into_a_tracked_folder_leaves_the_checkout(tmp_path):
+    # the model-zoo page publishes a checkpoint into checkpoints/: the
+    # shipped file in the checkout must stay as it is
+    repo = tmp_path / 'repo'
+    (repo / 'checkpoints').mkdir(parents=True)
+    (repo / 'checkpoints' / 'model.pth').write_bytes(b'shipped')
+    (repo / 'README.md').write_text('readme\n')
+    (repo / '.venv' / 'bin').mkdir(parents=True)
+    mirror = make_mirror(repo, tmp_path / 'mirror')
+    assert (mirror / '.venv').is_symlink()
+    page = _write(
+        tmp_path / 'p.md', '```shell\necho new > checkpoints/model.pth\n'
+        'echo new > README.md\n```\n')
+    proc = run_block(next(iter_blocks(page)), mirror, repo, timeout=30)
+    assert proc.returncode == 0, proc.stdout
+    assert (mirror / 'checkpoints' / 'model.pth').read_text() == 'new\n'
+    assert (repo / 'checkpoints' / 'model.pth').read_bytes() == b'shipped'
+    assert (repo / 'README.md').read_text() == 'readme\n'
+
+
 def test_failing_line_fails_the_block(tmp_path):
     repo = tmp_path / 'repo'
     repo.mkdir()

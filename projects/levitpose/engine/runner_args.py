@@ -17,8 +17,8 @@ from mmengine.config import Config, DictAction
 
 __all__ = [
     'UsageError', 'load_config', 'merge_train_args', 'merge_test_args',
-    'default_work_dir', 'init_cpu_distributed', 'add_launch_args',
-    'parse_launch_args'
+    'default_work_dir', 'init_cpu_distributed', 'close_distributed',
+    'add_launch_args', 'parse_launch_args'
 ]
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
@@ -227,7 +227,10 @@ def init_cpu_distributed(cfg: Config) -> bool:
     if (cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available()
             or torch_dist.is_initialized()):
         return False
-    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    if cfg.get('env_cfg') is None:
+        cfg.env_cfg = dict()
+    if cfg.env_cfg.get('dist_cfg') is None:
+        cfg.env_cfg.dist_cfg = dict()
     cfg.env_cfg.dist_cfg.backend = 'gloo'
     if cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(
@@ -237,3 +240,17 @@ def init_cpu_distributed(cfg: Config) -> bool:
     cfg.model_wrapper_cfg.device_ids = None
     torch_dist.init_process_group(backend='gloo', init_method='env://')
     return True
+
+
+def close_distributed() -> None:
+    """Destroy the default process group, if any, before the process exits.
+
+    MMEngine 0.10.7 never calls ``destroy_process_group``. With gloo the
+    group's worker threads then outlive the interpreter's teardown and,
+    now and then, abort the finished process (SIGABRT, "terminate called
+    without an active exception"), so ``torchrun`` reports a failed run
+    whose work is complete. The tools call this once training or testing
+    returns or raises, whichever launcher started the group.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
