@@ -6,6 +6,11 @@ from tool_runner import QUICKSTART, SHORT_TRAINING, run_tool
 pytestmark = pytest.mark.slow
 
 
+def _logs(work_dir) -> str:
+    """Every log MMEngine wrote under ``work_dir``, concatenated."""
+    return ''.join(p.read_text() for p in work_dir.rglob('*.log'))
+
+
 def test_two_process_gloo_training_and_testing(tmp_path, venv_bin):
     work_dir = tmp_path / 'dist'
     result = run_tool([
@@ -16,7 +21,7 @@ def test_two_process_gloo_training_and_testing(tmp_path, venv_bin):
     ],
                       timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    logs = ''.join(p.read_text() for p in work_dir.rglob('*.log'))
+    logs = _logs(work_dir)
     assert "dist_cfg: {'backend': 'gloo'}" in logs, logs[:3000]
     assert 'Distributed training: True' in logs
     assert 'GPU number: 2' in logs  # MMEngine's name for the world size
@@ -33,8 +38,7 @@ def test_two_process_gloo_training_and_testing(tmp_path, venv_bin):
     ],
                       timeout=600)
     assert tested.returncode == 0, tested.stderr[-3000:]
-    test_logs = ''.join(p.read_text()
-                        for p in (tmp_path / 'dist_test').rglob('*.log'))
+    test_logs = _logs(tmp_path / 'dist_test')
     assert 'Distributed training: True' in test_logs
     assert 'coco/AP' in test_logs
     assert 'terminate called' not in tested.stderr

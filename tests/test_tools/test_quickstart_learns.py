@@ -2,7 +2,7 @@
 reaches COCO AP >= 0.3, and the shipped checkpoint scores what its README
 says.
 
-The full 80-epoch schedule runs once here (about 75 s on 2 idle cores). Its
+The full 80-epoch schedule runs once here (53-55 s on 2 idle cores). Its
 wall time is printed, not asserted: these machines are shared, and speed is
 a benchmark's business, not a unit test's.
 """
