@@ -1,0 +1,336 @@
+"""Multi-person pose tracking in video, frame by frame.
+
+:class:`PoseTracker` follows the design of MMDeploy's ``PoseTracker``
+(without its Kalman filter): the detector runs every ``det_interval``-th
+frame; in between, and for people already tracked, each track proposes
+the box of its last confident keypoints grown by 1.25. Per frame:
+
+1. each live track proposes a box;
+2. on detection frames, detections overlapping a proposal by more than
+   ``merge_iou_thr`` are dropped (the tracked person), the rest are new
+   people: their boxes are refined by pose (:mod:`.first_look`) and merged
+   again (NMS against the proposals and each other);
+3. one batched ``pose`` call estimates every person of the frame;
+4. poses with mostly unconfident keypoints are dropped, and of poses on
+   one person (OKS above ``dedup_oks_thr``) the tracked one is kept;
+5. poses are matched to tracks greedily by OKS with COCO sigmas, or by box
+   IoU where the two poses share fewer than three confident keypoints;
+6. matched tracks are updated (keypoints smoothed by a One-Euro filter),
+   unmatched poses start tracks with new ids, and a track unmatched for
+   more than ``max_missing`` consecutive frames is dropped.
+
+Ids come from a counter that is never reset or reused: a person who
+leaves for longer than ``max_missing`` frames comes back with a new id.
+The tracker needs numpy and OpenCV only; the detector and pose estimator
+are callables (:mod:`.detectors`, :class:`~levitpose_lite.TopDownPoseONNX`
+or a torch model behind the same contract).
+"""
+import itertools
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .boxes import box_iou, clip_boxes, keypoint_areas, keypoints_to_boxes, nms
+from .first_look import (REFINE_PADDING, REFINE_ROUNDS, PoseFn,
+                         confident_poses, dedupe_poses, refine_boxes)
+from .matching import greedy_match, pose_similarity
+from .smoothing import OneEuroFilter
+
+__all__ = ['PoseTracker', 'Track', 'SMOOTHING', 'DetectorFn']
+
+#: ``detector(image) -> (boxes (N, 4), scores (N, ))``; see
+#: :mod:`levitpose_lite.detectors`.
+DetectorFn = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]
+
+#: One-Euro parameters for keypoints (our defaults, tuned by eye on the
+#: bundled video): a still keypoint is low-passed at ``min_cutoff`` Hz;
+#: the cutoff rises by ``beta`` Hz per person height per second of speed
+#: (the tracker passes ``speed_scale = 1 / person height``), so fast limbs
+#: lag little; ``d_cutoff`` (Hz) smooths the speed estimate.
+SMOOTHING = dict(min_cutoff=1.0, beta=2.0, d_cutoff=1.0)
+
+
+@dataclass
+class Track:
+    """One tracked person.
+
+    Args:
+        track_id (int): Its id, unique for the tracker's lifetime.
+        bbox (np.ndarray): Box (4, ) the last pose was estimated in.
+        bbox_score (float): Detector score of the box that started the
+            track, or the mean keypoint score of the pose that proposed it.
+        keypoints (np.ndarray): Last raw keypoints (K, 2), used to track.
+        keypoint_scores (np.ndarray): Their scores (K, ).
+        smoothed (np.ndarray): Last smoothed keypoints (K, 2), reported.
+        missing (int): Consecutive frames without a match.
+        smoother (OneEuroFilter, optional): Its keypoint filter.
+    """
+    track_id: int
+    bbox: np.ndarray
+    bbox_score: float
+    keypoints: np.ndarray
+    keypoint_scores: np.ndarray
+    smoothed: np.ndarray
+    missing: int = 0
+    smoother: Optional[OneEuroFilter] = field(default=None, repr=False)
+
+    def result(self) -> Dict[str, object]:
+        """``track_id``, ``bbox``, ``bbox_score``, ``keypoints`` (the
+        smoothed ones) and ``keypoint_scores``."""
+        return dict(
+            track_id=self.track_id,
+            bbox=self.bbox.copy(),
+            bbox_score=float(self.bbox_score),
+            keypoints=self.smoothed.astype(np.float32),
+            keypoint_scores=self.keypoint_scores.copy())
+
+
+class PoseTracker:
+    """Detect, estimate, track and smooth the poses of people in video.
+
+    Args:
+        detector (DetectorFn): Person detector.
+        pose (PoseFn): Top-down pose estimator, called once per frame with
+            all boxes of the frame (plus the refinement calls on frames
+            where new people are detected).
+        det_interval (int): Run the detector on every this-th frame (frame
+            0 included). Defaults to 1.
+        max_missing (int): Drop a track unmatched for more than this many
+            consecutive frames. Defaults to 10 (as MMDeploy).
+        kpt_thr (float): Keypoints scoring above it are confident. Defaults
+            to 0.3.
+        min_keypoints (int, optional): Fewest confident keypoints of a kept
+            pose. Defaults to None (half of them, rounded up).
+        merge_iou_thr (float): A detection overlapping a tracked box by
+            more is that tracked person. Defaults to 0.5.
+        oks_thr (float): Least OKS of a match. Defaults to 0.3.
+        iou_thr (float): Least box IoU of a match (IoU fallback). Defaults
+            to 0.4 (MMDeploy's ``track_iou_thr``).
+        dedup_oks_thr (float): Two poses more similar are one person.
+            Defaults to 0.8.
+        smooth (bool): Smooth keypoints with a One-Euro filter. Defaults to
+            True.
+        smoothing (dict, optional): :class:`OneEuroFilter` arguments.
+            Defaults to None (:data:`SMOOTHING`).
+        fps (float): Frame rate, for the filter's time when ``__call__``
+            gets no timestamp. Defaults to 30.
+        refine (bool): Refine new people's boxes by pose (see
+            :mod:`.first_look`). Defaults to True.
+        refine_padding (float): Defaults to :data:`REFINE_PADDING`.
+        refine_rounds (int): Defaults to :data:`REFINE_ROUNDS`.
+        sigmas (Sequence[float], optional): OKS sigmas. Defaults to None
+            (COCO's for 17 keypoints).
+        batched (bool): One ``pose`` call for all people of a frame; False
+            calls it once per person (for comparison only). Defaults to
+            True.
+    """
+
+    def __init__(self,
+                 detector: DetectorFn,
+                 pose: PoseFn,
+                 det_interval: int = 1,
+                 max_missing: int = 10,
+                 kpt_thr: float = 0.3,
+                 min_keypoints: Optional[int] = None,
+                 merge_iou_thr: float = 0.5,
+                 oks_thr: float = 0.3,
+                 iou_thr: float = 0.4,
+                 dedup_oks_thr: float = 0.8,
+                 smooth: bool = True,
+                 smoothing: Optional[dict] = None,
+                 fps: float = 30.,
+                 refine: bool = True,
+                 refine_padding: float = REFINE_PADDING,
+                 refine_rounds: int = REFINE_ROUNDS,
+                 sigmas: Optional[Sequence[float]] = None,
+                 batched: bool = True) -> None:
+        for name, value in (('det_interval', det_interval), ('max_missing',
+                                                             max_missing)):
+            least = 1 if name == 'det_interval' else 0
+            if not isinstance(value, int) or value < least:
+                raise ValueError(f'{name} must be an int >= {least}, got '
+                                 f'{value!r}')
+        if not fps > 0:
+            raise ValueError(f'fps must be > 0, got {fps!r}')
+        self.smoothing = dict(SMOOTHING if smoothing is None else smoothing)
+        OneEuroFilter(**self.smoothing)  # validate now, not on frame 1
+        self.detector = detector
+        self.pose = pose
+        self.det_interval = det_interval
+        self.max_missing = max_missing
+        self.kpt_thr = kpt_thr
+        self.min_keypoints = min_keypoints
+        self.merge_iou_thr = merge_iou_thr
+        self.oks_thr = oks_thr
+        self.iou_thr = iou_thr
+        self.dedup_oks_thr = dedup_oks_thr
+        self.smooth = smooth
+        self.fps = float(fps)
+        self.refine = refine
+        self.refine_padding = refine_padding
+        self.refine_rounds = refine_rounds
+        self.sigmas = sigmas
+        self.batched = batched
+        self.tracks: List[Track] = []
+        self.frame_index = 0
+        self._ids = itertools.count()
+
+    def estimate(self, image: np.ndarray,
+                 boxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """``pose`` on all ``boxes``: one call, or one per box when not
+        :attr:`batched`."""
+        if self.batched:
+            return self.pose(image, boxes)
+        results = [self.pose(image, box[None]) for box in boxes]
+        return (np.concatenate([r[0] for r in results]),
+                np.concatenate([r[1] for r in results]))
+
+    def _proposals(self, width: int, height: int) -> np.ndarray:
+        """Each track's box for this frame (from its last keypoints)."""
+        boxes = np.zeros((len(self.tracks), 4), np.float32)
+        for i, track in enumerate(self.tracks):
+            box, valid = keypoints_to_boxes(track.keypoints[None],
+                                            track.keypoint_scores[None],
+                                            self.kpt_thr)
+            boxes[i] = box[0] if valid[0] else track.bbox
+        return clip_boxes(boxes, width, height)
+
+    def _new_people(self, image: np.ndarray,
+                    proposals: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Detected boxes of people not tracked yet, refined, and their
+        detector scores."""
+        height, width = image.shape[:2]
+        boxes, scores = self.detector(image)
+        boxes = clip_boxes(np.asarray(boxes, np.float32), width, height)
+        scores = np.asarray(scores, np.float32).reshape(-1)
+        for refined in (False, True):
+            if refined and self.refine and len(boxes):
+                boxes = refine_boxes(image, boxes,
+                                     lambda img, b: self.estimate(img, b),
+                                     self.kpt_thr, self.refine_padding,
+                                     self.refine_rounds)
+            if len(proposals) and len(boxes):
+                new = box_iou(boxes, proposals).max(1) <= self.merge_iou_thr
+                boxes, scores = boxes[new], scores[new]
+            keep = nms(boxes, scores, self.merge_iou_thr)
+            boxes, scores = boxes[keep], scores[keep]
+        return boxes, scores
+
+    def __call__(self,
+                 image: np.ndarray,
+                 timestamp: Optional[float] = None) -> List[Dict[str, object]]:
+        """Track the people of the next frame.
+
+        Args:
+            image (np.ndarray): BGR frame (H, W, 3), uint8.
+            timestamp (float, optional): Its time in seconds (must
+                increase). Defaults to None (``frame_index / fps``).
+
+        Returns:
+            list[dict]: One dict per person seen in this frame, by
+            ``track_id``: ``track_id`` (int), ``bbox`` (4, ) ``(x1, y1, x2,
+            y2)``, ``bbox_score`` (float), ``keypoints`` (K, 2) (smoothed
+            if :attr:`smooth`) and ``keypoint_scores`` (K, ).
+        """
+        image = np.asarray(image)
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError('image must have shape (H, W, 3), got '
+                             f'{image.shape}')
+        t = self.frame_index / self.fps if timestamp is None else timestamp
+        detect = self.frame_index % self.det_interval == 0
+        self.frame_index += 1
+        height, width = image.shape[:2]
+        proposals = self._proposals(width, height)
+        proposal_scores = np.array(
+            [tr.keypoint_scores.mean() for tr in self.tracks], np.float32)
+        new_boxes, new_scores = (
+            self._new_people(image, proposals) if detect else (np.zeros(
+                (0, 4), np.float32), np.zeros(0, np.float32)))
+        boxes = np.concatenate([proposals, new_boxes])
+        box_scores = np.concatenate([proposal_scores, new_scores])
+        if len(boxes):
+            keypoints, scores = self.estimate(image, boxes)
+            keep = self._select(keypoints, scores, boxes, len(proposals))
+        else:
+            keep = np.zeros(0, np.int64)
+        if len(keep) == 0:
+            updated = []
+        else:
+            updated = self._update(
+                np.asarray(keypoints, np.float32)[keep],
+                np.asarray(scores, np.float32)[keep], boxes[keep],
+                box_scores[keep], t)
+        self._age(updated)
+        return [track.result() for track in updated]
+
+    def _select(self, keypoints: np.ndarray, scores: np.ndarray,
+                boxes: np.ndarray, num_proposals: int) -> np.ndarray:
+        """Indices of confident poses, one per person, tracked first."""
+        confident = np.flatnonzero(
+            confident_poses(scores, self.kpt_thr, self.min_keypoints))
+        tracked = confident[confident < num_proposals]
+        new = confident[confident >= num_proposals]
+        new = new[np.argsort(-scores[new].mean(axis=1), kind='stable')]
+        return dedupe_poses(keypoints, scores, boxes,
+                            np.concatenate([tracked, new]), self.kpt_thr,
+                            self.dedup_oks_thr, self.sigmas)
+
+    def _update(self, keypoints: np.ndarray, scores: np.ndarray,
+                boxes: np.ndarray, box_scores: np.ndarray,
+                t: float) -> List[Track]:
+        """Match poses to tracks, update them, start new tracks."""
+        if self.tracks:
+            ref_keypoints = np.stack([tr.keypoints for tr in self.tracks])
+            ref_scores = np.stack([tr.keypoint_scores for tr in self.tracks])
+            ref_boxes = np.stack([tr.bbox for tr in self.tracks])
+            similarity, is_oks = pose_similarity(
+                ref_keypoints,
+                ref_scores,
+                ref_boxes,
+                keypoints,
+                scores,
+                boxes,
+                self.kpt_thr,
+                self.sigmas,
+                ref_areas=keypoint_areas(ref_keypoints, ref_scores,
+                                         self.kpt_thr, ref_boxes))
+            pairs = greedy_match(similarity,
+                                 np.where(is_oks, self.oks_thr, self.iou_thr))
+        else:
+            pairs = []
+        matched = {col: self.tracks[row] for row, col in pairs}
+        updated = []
+        for i in range(len(keypoints)):
+            track = matched.get(i)
+            if track is None:
+                track = Track(
+                    next(self._ids),
+                    boxes[i],
+                    float(box_scores[i]),
+                    keypoints[i],
+                    scores[i],
+                    keypoints[i],
+                    smoother=OneEuroFilter(
+                        **self.smoothing) if self.smooth else None)
+                self.tracks.append(track)
+            track.bbox, track.bbox_score = boxes[i], float(box_scores[i])
+            track.keypoints, track.keypoint_scores = keypoints[i], scores[i]
+            track.missing = 0
+            track.smoothed = keypoints[i]
+            if track.smoother is not None:
+                height = max(float(boxes[i, 3] - boxes[i, 1]), 1.)
+                track.smoothed = track.smoother(
+                    keypoints[i], t, speed_scale=1. / height)
+            updated.append(track)
+        return sorted(updated, key=lambda tr: tr.track_id)
+
+    def _age(self, updated: List[Track]) -> None:
+        """Count a missed frame for tracks not updated; drop old ones."""
+        seen = {id(track) for track in updated}
+        for track in self.tracks:
+            if id(track) not in seen:
+                track.missing += 1
+        self.tracks = [
+            track for track in self.tracks if track.missing <= self.max_missing
+        ]

@@ -1,0 +1,193 @@
+"""``PoseTracker`` on synthetic people: stable ids through crossings and
+missed detections, new (never reused) ids after a drop, the detection
+interval, smoothing and one batched pose call per frame."""
+import numpy as np
+import pytest
+from synthetic_people import World, run
+
+from levitpose_lite.matching import greedy_match, pose_similarity
+from levitpose_lite.tracker import PoseTracker
+
+
+def walker(x0, y, height, speed, frames=None):
+    """A person walking sideways, present in ``frames`` (default always).
+    """
+
+    def where(frame):
+        if frames is not None and frame not in frames:
+            return None
+        return (x0 + speed * frame, y, height)
+
+    return where
+
+
+def make_tracker(world, **kwargs):
+    kwargs.setdefault('smooth', False)
+    return PoseTracker(world.detector, world.pose, **kwargs)
+
+
+def ids_of(identities, name):
+    return [ids[name] for ids in identities if name in ids]
+
+
+def test_crossing_people_keep_their_ids():
+    # A walks right, B left, farther back; their boxes overlap for frames
+    world = World({
+        'a': walker(150, 280, 200, 10),
+        'b': walker(490, 220, 170, -10)
+    })
+    identities, _ = run(make_tracker(world), world, 35)
+    assert all(set(ids) == {'a', 'b'} for ids in identities)
+    assert set(ids_of(identities, 'a')) == {0}
+    assert set(ids_of(identities, 'b')) == {1}
+
+
+def test_missed_detections_and_an_occluded_frame_keep_the_id():
+    world = World({'a': walker(100, 240, 200, 5)},
+                  missed={(f, 'a')
+                          for f in range(1, 6)},
+                  occluded={(8, 'a')})
+    identities, _ = run(make_tracker(world), world, 15)
+    assert 'a' not in identities[8]  # the pose model did not see it
+    assert set(ids_of(identities, 'a')) == {0}
+    assert len(ids_of(identities, 'a')) == 14
+
+
+def test_a_person_back_after_a_drop_gets_a_new_never_used_id():
+    # a leaves for 20 frames (> max_missing), b stays, c arrives meanwhile
+    away = set(range(10, 30))
+    world = World({
+        'a': walker(100, 240, 200, 0,
+                    set(range(40)) - away),
+        'b': walker(400, 240, 200, 0),
+        'c': walker(250, 240, 180, 0, set(range(20, 40)))
+    })
+    tracker = make_tracker(world, max_missing=10)
+    identities, _ = run(tracker, world, 40)
+    first, second = identities[0]['a'], identities[35]['a']
+    assert second != first
+    assert second not in ids_of(identities, 'b') + ids_of(identities, 'c')
+    assert set(ids_of(identities, 'b')) == {identities[0]['b']}
+    seen = [ids[name] for ids in identities for name in ids]
+    assert max(seen) == len(set(seen)) - 1  # ids are issued in order once
+
+
+def test_track_dropped_after_max_missing_frames():
+    world = World({'a': walker(100, 240, 200, 0, set(range(5)))})
+    tracker = make_tracker(world, max_missing=3)
+    counts = []
+    for frame in range(12):
+        tracker(world.at(frame))
+        counts.append(len(tracker.tracks))
+    # absent from frame 5: kept while missing 1..3 frames, dropped at 4
+    assert counts == [1] * 8 + [0] * 4
+
+
+def test_detector_runs_every_det_interval_frames():
+    world = World({'a': walker(100, 240, 200, 6)})
+    identities, _ = run(make_tracker(world, det_interval=5), world, 20)
+    assert world.detector_calls == 4  # frames 0, 5, 10, 15
+    assert set(ids_of(identities, 'a')) == {0}
+    assert len(ids_of(identities, 'a')) == 20
+
+
+def test_a_new_person_waits_for_the_next_detection_frame():
+    world = World({
+        'a': walker(100, 240, 200, 0),
+        'b': walker(400, 240, 200, 0, set(range(2, 20)))
+    })
+    identities, _ = run(make_tracker(world, det_interval=5), world, 8)
+    assert ['b' in ids for ids in identities] == [False] * 5 + [True] * 3
+
+
+def test_one_pose_call_per_frame_between_detections():
+    world = World({
+        'a': walker(100, 240, 200, 4),
+        'b': walker(400, 240, 200, -4)
+    })
+    tracker = make_tracker(world, det_interval=5)
+    run(tracker, world, 10)
+    # frame 0: two refinement rounds on the new people, then the frame's
+    # call; later frames: one call with both people
+    assert world.pose_calls == [2, 2, 2] + [2] * 9
+
+
+def test_per_person_mode_gives_the_batched_results():
+    paths = {'a': walker(100, 240, 200, 4), 'b': walker(400, 240, 200, -4)}
+    batched_world, single_world = World(paths), World(paths)
+    _, batched = run(make_tracker(batched_world), batched_world, 6)
+    _, single = run(make_tracker(single_world, batched=False), single_world, 6)
+    assert set(single_world.pose_calls) == {1}
+    assert len(single_world.pose_calls) == sum(batched_world.pose_calls)
+    for frame_a, frame_b in zip(batched, single):
+        assert [p['track_id'] for p in frame_a] == \
+            [p['track_id'] for p in frame_b]
+        for a, b in zip(frame_a, frame_b):
+            np.testing.assert_array_equal(a['keypoints'], b['keypoints'])
+
+
+def test_results_carry_track_id_bbox_and_keypoints():
+    world = World({'a': walker(100, 240, 200, 0)})
+    person = make_tracker(world)(world.at(0))[0]
+    assert set(person) == {
+        'track_id', 'bbox', 'bbox_score', 'keypoints', 'keypoint_scores'
+    }
+    assert person['bbox'].shape == (4, )
+    assert person['keypoints'].shape == (17, 2)
+    assert person['keypoint_scores'].shape == (17, )
+
+
+def test_smoothing_is_on_by_default_and_reduces_jitter():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 3, size=(40, 2))
+    world = World({'a': lambda f: (300 + noise[f, 0], 240 + noise[f, 1], 200)})
+    _, smoothed = run(PoseTracker(world.detector, world.pose), world, 40)
+    _, raw = run(make_tracker(world), world, 40)
+    nose = [frame[0]['keypoints'][0] for frame in smoothed[10:]]
+    raw_nose = [frame[0]['keypoints'][0] for frame in raw[10:]]
+    assert np.std(nose, axis=0).max() < 0.5 * np.std(raw_nose, axis=0).min()
+
+
+def test_oks_preferred_over_iou_when_boxes_overlap():
+    rng = np.random.default_rng(1)
+    track = rng.uniform(100, 300, size=(1, 17, 2)).astype(np.float32)
+    track_box = np.array([[100, 100, 300, 300]], np.float32)
+    # candidate 0 has the track's very box but other keypoints; candidate
+    # 1 is the tracked person, moved a little, in a less overlapping box
+    other = rng.uniform(100, 300, size=(1, 17, 2)).astype(np.float32)
+    keypoints = np.concatenate([other, track + 3])
+    boxes = np.array([[100, 100, 300, 300], [140, 130, 340, 330]], np.float32)
+    scores = np.full((1, 17), 0.9, np.float32)
+    similarity, is_oks = pose_similarity(track, scores, track_box, keypoints,
+                                         np.tile(scores, (2, 1)), boxes, 0.3)
+    assert is_oks.all()
+    assert greedy_match(similarity, 0.3) == [(0, 1)]
+
+
+def test_iou_fallback_when_keypoints_are_unconfident():
+    keypoints = np.zeros((1, 17, 2), np.float32)
+    low = np.full((1, 17), 0.1, np.float32)
+    box = np.array([[0, 0, 100, 200]], np.float32)
+    similarity, is_oks = pose_similarity(keypoints, low, box, keypoints, low,
+                                         box + 10, 0.3)
+    assert not is_oks.any()
+    expected = 90 * 190 / (2 * 100 * 200 - 90 * 190)
+    np.testing.assert_allclose(similarity, [[expected]], rtol=1e-6)
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(det_interval=0), 'det_interval'),
+    (dict(max_missing=-1), 'max_missing'),
+    (dict(fps=0), 'fps'),
+    (dict(smoothing=dict(min_cutoff=0)), 'min_cutoff'),
+])
+def test_bad_arguments_raise(kwargs, match):
+    world = World({})
+    with pytest.raises(ValueError, match=match):
+        PoseTracker(world.detector, world.pose, **kwargs)
+
+
+def test_grey_frame_raises():
+    world = World({})
+    with pytest.raises(ValueError, match=r'\(H, W, 3\)'):
+        PoseTracker(world.detector, world.pose)(np.zeros((4, 4), np.uint8))
