@@ -11,13 +11,24 @@ from typing import Tuple
 import numpy as np
 
 __all__ = [
-    'KEYPOINT_BOX_SCALE', 'box_areas', 'box_iou', 'nms', 'scale_boxes',
-    'clip_boxes', 'keypoints_to_boxes', 'keypoint_areas'
+    'KEYPOINT_BOX_SCALE', 'MIN_BOX_SIDE', 'usable_boxes', 'box_areas',
+    'box_iou', 'nms', 'scale_boxes', 'clip_boxes', 'keypoints_to_boxes',
+    'keypoint_areas'
 ]
 
 #: Growth of the box around a person's confident keypoints (MMDeploy's
 #: ``PoseTracker`` uses 1.25 for the next frame's box, which we follow).
 KEYPOINT_BOX_SCALE = 1.25
+#: Shortest side (pixels) of a box worth a pose estimate.
+MIN_BOX_SIDE = 1.
+
+
+def usable_boxes(boxes: np.ndarray) -> np.ndarray:
+    """Which boxes (N, 4) have both sides at least :data:`MIN_BOX_SIDE`
+    (finite, not inverted)."""
+    boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
+    sides = boxes[:, 2:] - boxes[:, :2]
+    return np.isfinite(boxes).all(axis=1) & (sides >= MIN_BOX_SIDE).all(1)
 
 
 def box_areas(boxes: np.ndarray) -> np.ndarray:

@@ -24,7 +24,8 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .boxes import clip_boxes, keypoint_areas, keypoints_to_boxes, scale_boxes
+from .boxes import (clip_boxes, keypoint_areas, keypoints_to_boxes,
+                    scale_boxes, usable_boxes)
 from .matching import pose_similarity
 
 __all__ = [
@@ -83,8 +84,9 @@ def refine_boxes(image: np.ndarray,
     """Person boxes re-drawn around the keypoints the pose model finds.
 
     Each round runs ``pose`` once on all boxes (grown by ``padding``) and
-    replaces each box by the box of its confident keypoints; a box with
-    fewer than two confident keypoints is left as it was.
+    replaces each box by the box of its confident keypoints, clipped to
+    the image; a box with fewer than two confident keypoints (or whose new
+    box would be empty) is left as it was.
 
     Args:
         image (np.ndarray): BGR image (H, W, 3).
@@ -102,7 +104,9 @@ def refine_boxes(image: np.ndarray,
     for _ in range(rounds if len(boxes) else 0):
         keypoints, scores = pose(image, scale_boxes(boxes, padding))
         new, valid = keypoints_to_boxes(keypoints, scores, kpt_thr)
-        boxes = np.where(valid[:, None], clip_boxes(new, width, height), boxes)
+        new = clip_boxes(new, width, height)
+        valid &= usable_boxes(new)
+        boxes = np.where(valid[:, None], new, boxes)
     return boxes
 
 
@@ -168,7 +172,8 @@ def first_look(image: np.ndarray,
 
     Args:
         image (np.ndarray): BGR image (H, W, 3).
-        boxes (np.ndarray): Detected boxes (N, 4).
+        boxes (np.ndarray): Detected boxes (N, 4); they are clipped to the
+            image, and those left empty are dropped.
         pose (PoseFn): The pose estimator.
         box_scores (np.ndarray, optional): Detector scores (N, ).
             Defaults to None (ones).
@@ -185,10 +190,13 @@ def first_look(image: np.ndarray,
         ``keypoint_scores`` (M, K), the names of MMPose's
         ``pred_instances``; most confident person first.
     """
-    boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+    height, width = image.shape[:2]
+    boxes = clip_boxes(np.asarray(boxes, np.float32)[:, :4], width, height)
     if box_scores is None:
         box_scores = np.ones(len(boxes), np.float32)
-    box_scores = np.asarray(box_scores, np.float32).reshape(-1)
+    usable = usable_boxes(boxes)
+    boxes = boxes[usable]
+    box_scores = np.asarray(box_scores, np.float32).reshape(-1)[usable]
     boxes = refine_boxes(image, boxes, pose, kpt_thr, padding, rounds)
     keypoints, scores = pose(image, boxes)
     keep = np.flatnonzero(confident_poses(scores, kpt_thr, min_keypoints))

@@ -1,11 +1,13 @@
 """Multi-person pose tracking in video, frame by frame.
 
 :class:`PoseTracker` follows the design of MMDeploy's ``PoseTracker``
-(without its Kalman filter): the detector runs every ``det_interval``-th
-frame; in between, and for people already tracked, each track proposes
-the box of its last confident keypoints grown by 1.25. Per frame:
+(a constant-velocity prediction stands in for its Kalman filter): the
+detector runs every ``det_interval``-th frame; in between, and for people
+already tracked, each track proposes the box of its predicted confident
+keypoints grown by 1.25. Per frame:
 
-1. each live track proposes a box;
+1. each live track predicts its keypoints (last keypoints plus the last
+   per-frame motion, times the frames since) and proposes their box;
 2. on detection frames, detections overlapping a proposal by more than
    ``merge_iou_thr`` are dropped (the tracked person), the rest are new
    people: their boxes are refined by pose (:mod:`.first_look`) and merged
@@ -13,8 +15,9 @@ the box of its last confident keypoints grown by 1.25. Per frame:
 3. one batched ``pose`` call estimates every person of the frame;
 4. poses with mostly unconfident keypoints are dropped, and of poses on
    one person (OKS above ``dedup_oks_thr``) the tracked one is kept;
-5. poses are matched to tracks greedily by OKS with COCO sigmas, or by box
-   IoU where the two poses share fewer than three confident keypoints;
+5. poses are matched to tracks greedily by OKS with COCO sigmas against
+   the predicted keypoints, or by box IoU where the two poses share fewer
+   than three confident keypoints;
 6. matched tracks are updated (keypoints smoothed by a One-Euro filter),
    unmatched poses start tracks with new ids, and a track unmatched for
    more than ``max_missing`` consecutive frames is dropped.
@@ -31,7 +34,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .boxes import box_iou, clip_boxes, keypoint_areas, keypoints_to_boxes, nms
+from .boxes import (box_iou, clip_boxes, keypoint_areas, keypoints_to_boxes,
+                    nms, usable_boxes)
 from .first_look import (REFINE_PADDING, REFINE_ROUNDS, PoseFn,
                          confident_poses, dedupe_poses, refine_boxes)
 from .matching import greedy_match, pose_similarity
@@ -63,6 +67,8 @@ class Track:
         keypoints (np.ndarray): Last raw keypoints (K, 2), used to track.
         keypoint_scores (np.ndarray): Their scores (K, ).
         smoothed (np.ndarray): Last smoothed keypoints (K, 2), reported.
+        velocity (np.ndarray, optional): Keypoint motion per frame (K, 2)
+            between the last two poses. Defaults to None (still).
         missing (int): Consecutive frames without a match.
         smoother (OneEuroFilter, optional): Its keypoint filter.
     """
@@ -72,8 +78,27 @@ class Track:
     keypoints: np.ndarray
     keypoint_scores: np.ndarray
     smoothed: np.ndarray
+    velocity: Optional[np.ndarray] = None
     missing: int = 0
     smoother: Optional[OneEuroFilter] = field(default=None, repr=False)
+
+    def predicted(self) -> np.ndarray:
+        """Keypoints (K, 2) expected in the current frame: the last ones
+        moved on at the last velocity for every frame since."""
+        if self.velocity is None:
+            return self.keypoints
+        return self.keypoints + self.velocity * (self.missing + 1)
+
+    def update(self, keypoints: np.ndarray, scores: np.ndarray,
+               kpt_thr: float) -> None:
+        """Take a new pose; the velocity of keypoints confident in both
+        poses is their motion per frame since the last one (0 for others).
+        """
+        both = (scores > kpt_thr) & (self.keypoint_scores > kpt_thr)
+        motion = (keypoints - self.keypoints) / (self.missing + 1)
+        self.velocity = np.where(both[:, None], motion, 0.).astype(np.float32)
+        self.keypoints, self.keypoint_scores = keypoints, scores
+        self.missing = 0
 
     def result(self) -> Dict[str, object]:
         """``track_id``, ``bbox``, ``bbox_score``, ``keypoints`` (the
@@ -186,15 +211,22 @@ class PoseTracker:
         return (np.concatenate([r[0] for r in results]),
                 np.concatenate([r[1] for r in results]))
 
-    def _proposals(self, width: int, height: int) -> np.ndarray:
-        """Each track's box for this frame (from its last keypoints)."""
+    def _proposals(self, width: int,
+                   height: int) -> Tuple[np.ndarray, np.ndarray]:
+        """The tracks' boxes for this frame (from their last keypoints,
+        within the image; tracks whose box left it propose none) and
+        their scores (the mean keypoint score of the last pose)."""
         boxes = np.zeros((len(self.tracks), 4), np.float32)
         for i, track in enumerate(self.tracks):
-            box, valid = keypoints_to_boxes(track.keypoints[None],
+            box, valid = keypoints_to_boxes(track.predicted()[None],
                                             track.keypoint_scores[None],
                                             self.kpt_thr)
             boxes[i] = box[0] if valid[0] else track.bbox
-        return clip_boxes(boxes, width, height)
+        scores = np.array([tr.keypoint_scores.mean() for tr in self.tracks],
+                          np.float32)
+        boxes = clip_boxes(boxes, width, height)
+        usable = usable_boxes(boxes)
+        return boxes[usable], scores[usable]
 
     def _new_people(self, image: np.ndarray,
                     proposals: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -204,6 +236,8 @@ class PoseTracker:
         boxes, scores = self.detector(image)
         boxes = clip_boxes(np.asarray(boxes, np.float32), width, height)
         scores = np.asarray(scores, np.float32).reshape(-1)
+        usable = usable_boxes(boxes)
+        boxes, scores = boxes[usable], scores[usable]
         for refined in (False, True):
             if refined and self.refine and len(boxes):
                 boxes = refine_boxes(image, boxes,
@@ -241,9 +275,7 @@ class PoseTracker:
         detect = self.frame_index % self.det_interval == 0
         self.frame_index += 1
         height, width = image.shape[:2]
-        proposals = self._proposals(width, height)
-        proposal_scores = np.array(
-            [tr.keypoint_scores.mean() for tr in self.tracks], np.float32)
+        proposals, proposal_scores = self._proposals(width, height)
         new_boxes, new_scores = (
             self._new_people(image, proposals) if detect else (np.zeros(
                 (0, 4), np.float32), np.zeros(0, np.float32)))
@@ -281,7 +313,7 @@ class PoseTracker:
                 t: float) -> List[Track]:
         """Match poses to tracks, update them, start new tracks."""
         if self.tracks:
-            ref_keypoints = np.stack([tr.keypoints for tr in self.tracks])
+            ref_keypoints = np.stack([tr.predicted() for tr in self.tracks])
             ref_scores = np.stack([tr.keypoint_scores for tr in self.tracks])
             ref_boxes = np.stack([tr.bbox for tr in self.tracks])
             similarity, is_oks = pose_similarity(
@@ -315,8 +347,7 @@ class PoseTracker:
                         **self.smoothing) if self.smooth else None)
                 self.tracks.append(track)
             track.bbox, track.bbox_score = boxes[i], float(box_scores[i])
-            track.keypoints, track.keypoint_scores = keypoints[i], scores[i]
-            track.missing = 0
+            track.update(keypoints[i], scores[i], self.kpt_thr)
             track.smoothed = keypoints[i]
             if track.smoother is not None:
                 height = max(float(boxes[i, 3] - boxes[i, 1]), 1.)

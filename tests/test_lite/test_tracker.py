@@ -191,3 +191,14 @@ def test_grey_frame_raises():
     world = World({})
     with pytest.raises(ValueError, match=r'\(H, W, 3\)'):
         PoseTracker(world.detector, world.pose)(np.zeros((4, 4), np.uint8))
+
+
+def test_a_person_walking_out_of_the_frame_is_dropped():
+    # boxes of people leaving are clipped to the image; once nothing is
+    # left of them no pose is estimated there
+    world = World({'a': walker(540, 240, 200, 15)})
+    tracker = make_tracker(world, max_missing=2)
+    identities, _ = run(tracker, world, 16)
+    assert set(ids_of(identities, 'a')) == {0}
+    assert tracker.tracks == []
+    assert all(n > 0 for n in world.pose_calls)
