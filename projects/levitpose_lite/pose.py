@@ -1,52 +1,40 @@
 """Top-down pose estimation with an exported ONNX heatmap model.
 
-Like rtmlib's ``RTMPose``, :class:`TopDownPoseONNX` owns one ONNX Runtime
+Like rtmlib's ``RTMPose``, :class:`TopDownPoseONNX` owns one inference
 session and runs ``crop_boxes -> session.run -> decode_heatmaps`` with
-numpy and OpenCV only. Export a model with
-``tools/deployment/pytorch2onnx.py``; the exporter stores the data
+numpy and OpenCV only. The session comes from :mod:`.backends`: ONNX
+Runtime (the default) or OpenVINO, for an fp32 export
+(``tools/deployment/pytorch2onnx.py``) or its int8 version
+(``tools/deployment/quantize_onnx.py``). The exporter stores the data
 preprocessor's mean, std and channel order in the ONNX metadata, which is
-read here.
+read here, the same way for both backends.
 """
 import json
-import os
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+from .backends import BACKENDS, DEVICES, create_session
 from .postprocess import decode_heatmaps, keypoints_to_image
 from .preprocess import BBOX_PADDING, IMAGENET_MEAN, IMAGENET_STD, crop_boxes
 
-__all__ = ['TopDownPoseONNX', 'DEVICES']
-
-#: Supported devices and the ONNX Runtime provider each one needs.
-DEVICES = {
-    'cpu': 'CPUExecutionProvider',
-    'cuda': 'CUDAExecutionProvider',
-}
-
-
-def _import_onnxruntime():
-    try:
-        import onnxruntime
-    except ImportError as err:
-        raise ImportError(
-            'levitpose_lite needs ONNX Runtime: pip install onnxruntime '
-            '(or onnxruntime-gpu for device="cuda")') from err
-    return onnxruntime
+__all__ = ['TopDownPoseONNX', 'DEVICES', 'BACKENDS']
 
 
 class TopDownPoseONNX:
     """Top-down heatmap pose estimator running an ONNX model.
 
     Args:
-        onnx_path (str): Path of the exported model; its input is
-            ``(batch, 3, h, w)``, its output heatmaps ``(batch, K, H, W)``.
+        onnx_path (str): Path of the exported model (fp32 or int8); its
+            input is ``(batch, 3, h, w)``, its output heatmaps
+            ``(batch, K, H, W)``.
         input_size (Sequence[int], optional): Expected model input
             ``(w, h)``; a mismatch with the model raises ``ValueError``.
             Defaults to None (read from the model).
-        device (str): ``'cpu'`` or ``'cuda'``. Defaults to ``'cpu'``.
-        num_threads (int, optional): ONNX Runtime intra-op threads.
-            Defaults to None (ONNX Runtime's choice).
+        device (str): ``'cpu'``, or ``'cuda'`` with ONNX Runtime. Defaults
+            to ``'cpu'``.
+        num_threads (int, optional): Inference threads. Defaults to None
+            (the backend's choice).
         mean (Sequence[float], optional): Normalisation mean. Defaults to
             None (the model's metadata, else ImageNet).
         std (Sequence[float], optional): Normalisation std. Defaults to
@@ -59,6 +47,12 @@ class TopDownPoseONNX:
             bounds peak memory (about 1 GB for 100 LEViTPose-T crops in one
             call, under 300 MB in calls of 10). Defaults to None (all boxes
             of an image in one call).
+        backend (str): ``'onnxruntime'`` or ``'openvino'`` (optional
+            dependency: ``pip install openvino``). Defaults to
+            ``'onnxruntime'``.
+        spinning (bool): ONNX Runtime's idle threads spin; turn off when
+            other runtimes share the process (see
+            :func:`~levitpose_lite.backends.ort_session`). Defaults to True.
     """
 
     def __init__(self,
@@ -70,42 +64,28 @@ class TopDownPoseONNX:
                  std: Optional[Sequence[float]] = None,
                  bgr_to_rgb: Optional[bool] = None,
                  padding: float = BBOX_PADDING,
-                 max_batch_size: Optional[int] = None) -> None:
-        ort = _import_onnxruntime()
-        if device not in DEVICES:
-            raise ValueError(f'device must be one of {sorted(DEVICES)}, '
-                             f'got {device!r}')
-        provider = DEVICES[device]
-        if provider not in ort.get_available_providers():
-            raise ValueError(
-                f'device {device!r} needs ONNX Runtime\'s {provider}, but '
-                f'only {ort.get_available_providers()} are available')
-        if not os.path.isfile(onnx_path):
-            raise FileNotFoundError(f'ONNX model not found: {onnx_path!r}')
-        for name, value in (('num_threads', num_threads), ('max_batch_size',
-                                                           max_batch_size)):
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise ValueError(f'{name} must be a positive int or None, '
-                                 f'got {value!r}')
-        options = ort.SessionOptions()
-        if num_threads is not None:
-            options.intra_op_num_threads = num_threads
-        state = ort.capi.onnxruntime_pybind11_state
-        load_errors = (state.InvalidProtobuf, state.InvalidGraph, state.Fail,
-                       state.NoSuchFile, state.NotImplemented,
-                       state.InvalidArgument)
-        try:
-            self.session = ort.InferenceSession(
-                onnx_path, sess_options=options, providers=[provider])
-        except load_errors as err:
-            raise ValueError(f'cannot load ONNX model {onnx_path!r}: '
-                             f'{err}') from err
-        self.input_name, self.input_size = self._model_input()
+                 max_batch_size: Optional[int] = None,
+                 backend: str = 'onnxruntime',
+                 spinning: bool = True) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f'backend must be one of {list(BACKENDS)}, '
+                             f'got {backend!r}')
+        if max_batch_size is not None and (not isinstance(max_batch_size, int)
+                                           or max_batch_size < 1):
+            raise ValueError('max_batch_size must be a positive int or None, '
+                             f'got {max_batch_size!r}')
+        self.session = create_session(onnx_path, backend, device, num_threads,
+                                      spinning)
+        self.backend = backend
+        self.input_size = self._model_input_size()
         if input_size is not None and tuple(input_size) != self.input_size:
             raise ValueError(
                 f'input_size {tuple(input_size)} does not match the model '
                 f'{onnx_path!r}, which takes (w, h) = {self.input_size}')
-        meta = self.session.get_modelmeta().custom_metadata_map
+        meta = self.session.metadata
+        if meta.get('decoder', 'heatmap') != 'heatmap':
+            raise ValueError(f'{onnx_path!r} is a {meta["decoder"]!r} model; '
+                             'levitpose_lite decodes heatmap models only')
         self.mean = self._meta(mean, meta, 'mean', IMAGENET_MEAN)
         self.std = self._meta(std, meta, 'std', IMAGENET_STD)
         self.bgr_to_rgb = self._meta(bgr_to_rgb, meta, 'bgr_to_rgb', True)
@@ -118,32 +98,43 @@ class TopDownPoseONNX:
             return value
         return json.loads(meta[key]) if key in meta else default
 
-    def _model_input(self) -> Tuple[str, Tuple[int, int]]:
-        inputs = self.session.get_inputs()
-        if len(inputs) != 1 or len(inputs[0].shape) != 4:
+    def _model_input_size(self) -> Tuple[int, int]:
+        shapes = self.session.input_shapes
+        if len(shapes) != 1 or len(shapes[0]) != 4:
             raise ValueError(
                 'expected a model with one (batch, 3, h, w) input, got '
-                f'{[(i.name, i.shape) for i in inputs]}')
-        _, channels, h, w = inputs[0].shape
-        if channels != 3 or not all(isinstance(v, int) for v in (h, w)):
+                f'{list(zip(self.session.input_names, shapes))}')
+        _, channels, h, w = shapes[0]
+        if channels != 3 or h is None or w is None:
             raise ValueError('expected a (batch, 3, h, w) input with fixed '
-                             f'h and w, got {inputs[0].shape}')
-        return inputs[0].name, (w, h)
+                             f'h and w, got {shapes[0]}')
+        outputs = self.session.output_shapes
+        if len(outputs) != 1 or len(outputs[0]) != 4:
+            raise ValueError('expected one (batch, K, H, W) heatmap output, '
+                             f'got output shapes {outputs}')
+        return w, h
+
+    def preprocess(self, image: np.ndarray, bboxes: np.ndarray
+                   ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The model's input batch for ``bboxes`` (N, 4) of ``image``.
+
+        Returns:
+            tuple: ``batch`` (N, 3, h, w) float32, crop ``centers`` and
+            ``scales`` (N, 2), as :func:`crop_boxes`.
+        """
+        return crop_boxes(image, bboxes, self.input_size, self.padding,
+                          self.mean, self.std, self.bgr_to_rgb)
 
     def _empty_result(self) -> Tuple[np.ndarray, np.ndarray]:
-        num_keypoints = self.session.get_outputs()[0].shape[1]
-        if not isinstance(num_keypoints, int):
-            num_keypoints = 0
+        num_keypoints = self.session.output_shapes[0][1] or 0
         return (np.zeros((0, num_keypoints, 2),
                          np.float32), np.zeros((0, num_keypoints), np.float32))
 
     def _estimate(self, image: np.ndarray,
                   bboxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Crop, run one ``session.run`` on all ``bboxes``, decode."""
-        batch, centers, scales = crop_boxes(image, bboxes, self.input_size,
-                                            self.padding, self.mean, self.std,
-                                            self.bgr_to_rgb)
-        heatmaps = self.session.run(None, {self.input_name: batch})[0]
+        batch, centers, scales = self.preprocess(image, bboxes)
+        heatmaps = self.session.run(batch)[0]
         keypoints, scores = decode_heatmaps(heatmaps, self.input_size)
         keypoints = keypoints_to_image(keypoints, centers, scales,
                                        self.input_size)

@@ -59,14 +59,14 @@ def test_one_batched_session_run(coco_samples, levitpose_t_coco):
 
 
 class _Recorder:
-    """Forwards to an ONNX Runtime session, recording each run's batch."""
+    """Forwards to a backend session, recording each run's batch size."""
 
     def __init__(self, session, calls):
         self._session, self._calls = session, calls
 
-    def run(self, output_names, feeds):
-        self._calls.append(next(iter(feeds.values())).shape[0])
-        return self._session.run(output_names, feeds)
+    def run(self, batch):
+        self._calls.append(batch.shape[0])
+        return self._session.run(batch)
 
     def __getattr__(self, name):
         return getattr(self._session, name)

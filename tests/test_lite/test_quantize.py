@@ -1,0 +1,117 @@
+"""``levitpose_lite.quantize``: settings per CPU, calibration crops made by
+the runtime, and an int8 model whose heatmap maxima stay with fp32's."""
+import cv2
+import numpy as np
+import pytest
+
+from levitpose_lite import TopDownPoseONNX
+from levitpose_lite.quantize import (argmax_agreement, calibration_crops,
+                                     int8_settings, load_calibration_boxes,
+                                     quantize_model)
+
+SAMPLE = 'data/sample-coco/'
+ANN_FILE = SAMPLE + 'annotations/person_keypoints_sample.json'
+DET_FILE = SAMPLE + 'person_detection_results/' \
+    'sample_detections_AP_H_56_person.json'
+#: Least share of keypoints whose int8 heatmap maximum stays within one
+#: heatmap pixel of fp32's, on crops not used for calibration (the shipped
+#: checkpoint: 0.954 measured).
+MIN_AGREEMENT = 0.9
+
+
+def test_no_vnni_reduces_the_range():
+    settings = int8_settings(flags={'avx2', 'fma'}, machine='x86_64')
+    assert settings.reduce_range
+    assert (settings.activation_type, settings.weight_type) == ('uint8',
+                                                                'int8')
+    assert 'no VNNI' in settings.describe()
+
+
+@pytest.mark.parametrize('flag', ['avx512_vnni', 'avx_vnni'])
+def test_vnni_keeps_the_full_range(flag):
+    settings = int8_settings(flags={'avx2', flag}, machine='x86_64')
+    assert not settings.reduce_range
+    assert flag in settings.reason
+
+
+def test_arm_uses_symmetric_activations():
+    settings = int8_settings(flags=set(), machine='aarch64')
+    assert settings.activation_type == 'int8' and not settings.reduce_range
+
+
+def test_forced_reduce_range_is_reported():
+    settings = int8_settings(
+        flags={'avx512_vnni'}, machine='x86_64', reduce_range=True)
+    assert settings.reduce_range and 'forced' in settings.reason
+
+
+def test_bad_format_names_the_choices():
+    with pytest.raises(ValueError, match="'QDQ', 'QOperator'.*'QX'"):
+        int8_settings(quant_format='QX')
+
+
+def test_boxes_from_annotations_leave_crowds_out(repo_root):
+    boxes = load_calibration_boxes(str(repo_root / ANN_FILE))
+    assert sum(len(b) for b in boxes.values()) == 14  # no crowd in the file
+    b = boxes['000000000785.jpg']
+    assert b.shape == (1, 4) and (b[:, 2:] > b[:, :2]).all()
+
+
+def test_boxes_from_detections_keep_confident_ones(repo_root):
+    boxes = load_calibration_boxes(str(repo_root / DET_FILE), score_thr=0.3)
+    low = load_calibration_boxes(str(repo_root / DET_FILE), score_thr=0.)
+    assert set(boxes) == {'785', '40083', '196141', '197388'}
+    assert sum(map(len, boxes.values())) < sum(map(len, low.values())) == 118
+
+
+def test_bad_box_file_raises(tmp_path):
+    path = tmp_path / 'boxes.json'
+    path.write_text('{"images": []}')
+    with pytest.raises(ValueError, match='neither COCO annotations'):
+        load_calibration_boxes(str(path))
+
+
+def test_crops_are_the_runtime_crops(repo_root, levitpose_t_coco):
+    pose = TopDownPoseONNX(levitpose_t_coco[2])
+    boxes = load_calibration_boxes(str(repo_root / ANN_FILE))
+    crops = calibration_crops(pose, str(repo_root / SAMPLE / 'images'), boxes)
+    assert len(crops) == 14 and crops[0].shape == (1, 3, 256, 256)
+    image = cv2.imread(str(repo_root / SAMPLE / 'images/000000000785.jpg'))
+    expected = pose.preprocess(image, boxes['000000000785.jpg'])[0]
+    np.testing.assert_array_equal(crops[0], expected)
+
+
+def test_max_crops_and_empty_folder(repo_root, levitpose_t_coco, tmp_path):
+    pose = TopDownPoseONNX(levitpose_t_coco[2])
+    crops = calibration_crops(
+        pose, str(repo_root / SAMPLE / 'images'), max_crops=2)
+    assert len(crops) == 2  # whole images, the first two
+    with pytest.raises(ValueError, match='no image'):
+        calibration_crops(pose, str(tmp_path))
+
+
+def test_int8_heatmaps_keep_their_maxima(repo_root, shipped_onnx, tmp_path):
+    """Calibrate on the detector's boxes; compare on the annotated ones."""
+    fp32 = TopDownPoseONNX(shipped_onnx)
+    images = str(repo_root / SAMPLE / 'images')
+    calib = calibration_crops(
+        fp32, images, load_calibration_boxes(str(repo_root / DET_FILE)))
+    held_out = np.concatenate(
+        calibration_crops(fp32, images,
+                          load_calibration_boxes(str(repo_root / ANN_FILE))))
+    out = str(tmp_path / 'int8.onnx')
+    quantize_model(shipped_onnx, out, calib, int8_settings())
+    int8 = TopDownPoseONNX(out)
+    reference = fp32.session.run(held_out)[0]
+    quantised = int8.session.run(held_out)[0]
+    assert not np.array_equal(reference, quantised)  # it is quantised
+    assert argmax_agreement(reference, quantised) >= MIN_AGREEMENT
+
+
+def test_agreement_counts_moved_maxima():
+    a = np.zeros((1, 2, 8, 8), np.float32)
+    a[0, 0, 2, 2] = a[0, 1, 5, 5] = 1.
+    b = a.copy()
+    b[0, 1, 5, 5], b[0, 1, 1, 1] = 0., 1.
+    assert argmax_agreement(a, a) == 1.
+    assert argmax_agreement(a, b) == 0.5
