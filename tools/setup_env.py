@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -65,6 +66,15 @@ NO_DEPS = {'mmpose', 'openmim'}
 STAMP_INPUTS = ('requirements/lock.txt', 'tools/setup_env.py', 'setup.cfg',
                 'setup.py', 'pyproject.toml')
 TOTAL_STEPS = 6
+# A build step prints a progress line at least this often (seconds).
+PROGRESS_SECONDS = 60
+# ninja's status line ("[17/211] c++ ... -c file.cpp"): objects done/total
+NINJA_STATUS = re.compile(r'\[(\d+)/(\d+)\]')
+# a compiler invocation when ninja is absent (setuptools compiles one by one)
+COMPILE_COMMAND = re.compile(
+    r'(^|\s)(c\+\+|g\+\+|gcc|cc|clang\+\+)\s(.*\s)?-c\s')
+# measured first setups on 2 cores, idle to loaded (README), in minutes
+FIRST_SETUP_MINUTES = '9-34'
 
 VERIFY = r'''
 import importlib, sys
@@ -158,6 +168,84 @@ def pip(*args, what: str, env=None) -> str:
     return run([PY, '-m', 'pip', *args, '--progress-bar', 'off'],
                what=what,
                env=env)
+
+
+def elapsed_text(seconds: float) -> str:
+    """``'12 min 05 s'``."""
+    minutes, seconds = divmod(int(seconds), 60)
+    return f'{minutes} min {seconds:02d} s'
+
+
+class BuildProgress:
+    """Counts compiled objects in a build's output, line by line.
+
+    Ninja (which torch's extension builder uses when it is installed)
+    prints ``[done/total]`` before each command; without ninja each
+    compiler invocation counts as one object and the total is unknown.
+    """
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.total = 0
+
+    def feed(self, line: str) -> None:
+        """Update the counts from one line of build output."""
+        status = NINJA_STATUS.search(line)
+        if status:
+            self.done = max(self.done, int(status.group(1)))
+            self.total = int(status.group(2))
+        elif not self.total and COMPILE_COMMAND.search(line):
+            self.done += 1
+
+    def text(self, seconds: float) -> str:
+        """``'compiled 17/211 objects, 4 min 10 s elapsed'``."""
+        total = f'/{self.total}' if self.total else ''
+        return (f'compiled {self.done}{total} objects, '
+                f'{elapsed_text(seconds)} elapsed')
+
+
+def run_with_progress(cmd,
+                      what: str,
+                      label: str,
+                      env=None,
+                      interval: float = PROGRESS_SECONDS) -> str:
+    """:func:`run`, printing ``label: compiled k/N objects, T elapsed`` every
+    ``interval`` seconds while ``cmd`` runs (a build that would otherwise
+    print nothing for half an hour)."""
+    log(f'\n$ {" ".join(map(str, cmd))}')
+    proc = subprocess.Popen([str(c) for c in cmd],
+                            env={
+                                **os.environ, 'PIP_DISABLE_PIP_VERSION_CHECK':
+                                '1',
+                                **(env or {})
+                            },
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            text=True)
+    progress, lines = BuildProgress(), []
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.append(line)
+            progress.feed(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    t0 = time.time()
+    while True:
+        try:
+            proc.wait(timeout=interval)
+            break
+        except subprocess.TimeoutExpired:
+            print(
+                f'    {label}: {progress.text(time.time() - t0)}', flush=True)
+    reader.join()
+    output = ''.join(lines)
+    log(output)
+    if proc.returncode != 0:
+        raise SetupError(f'{what} failed ({explain(output)}); '
+                         f'full output in {LOG.name}')
+    return output
 
 
 def stamp_value() -> str:
@@ -329,14 +417,13 @@ def build_wheel(step: int,
         if patch:
             patch(src)
         out = tmp / 'dist'
-        pip('wheel',
-            '--no-build-isolation',
-            '--no-deps',
-            '-w',
-            out,
-            src,
-            what=f'building {name} {version}',
-            env=env)
+        run_with_progress([
+            PY, '-m', 'pip', 'wheel', '--no-build-isolation', '--no-deps',
+            '--progress-bar', 'off', '--verbose', '-w', out, src
+        ],
+                          what=f'building {name} {version}',
+                          label=f'{name} {version}',
+                          env=env)
         built = sorted(out.glob(f'{name}-{version}-*.whl'))
         if not built:
             raise SetupError(f'building {name} {version} produced no wheel')
@@ -367,7 +454,8 @@ def install_built() -> None:
         3,
         'mmcv',
         MMCV_VERSION,
-        'C++ ops, C++20; takes about 8-10 minutes on 2 cores',
+        'C++ ops, C++20; 8-30 minutes on 2 cores, idle to loaded; '
+        'progress every minute',
         patch=patch_mmcv,
         env={
             'MMCV_WITH_OPS': '1',
@@ -494,8 +582,8 @@ def main() -> int:
             t0 = time.time()
             LOG.write_text(f'setup started {time.ctime()}\n')
             print(
-                f'Setting up .venv (first time: about 10-15 minutes on '
-                f'2 cores; log: {LOG.name})',
+                f'Setting up .venv (first time: {FIRST_SETUP_MINUTES} min on '
+                f'2 cores, the longer on a loaded machine; log: {LOG.name})',
                 flush=True)
             check_disk()
             create_venv()

@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 __all__ = [
-    'IMAGENET_MEAN', 'IMAGENET_STD', 'BBOX_PADDING', 'bbox_xyxy_to_cs',
-    'fix_aspect_ratio', 'get_warp_matrix', 'crop_boxes'
+    'IMAGENET_MEAN', 'IMAGENET_STD', 'BBOX_PADDING', 'check_boxes',
+    'bbox_xyxy_to_cs', 'fix_aspect_ratio', 'get_warp_matrix', 'crop_boxes'
 ]
 
 #: Mean and std of MMPose's ``PoseDataPreprocessor`` (RGB order).
@@ -27,6 +27,38 @@ IMAGENET_MEAN = (123.675, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
 #: MMPose's ``GetBBoxCenterScale`` default padding.
 BBOX_PADDING = 1.25
+
+
+def check_boxes(bboxes: np.ndarray) -> np.ndarray:
+    """Refuse boxes no crop can be made of.
+
+    A box with a NaN or infinite coordinate, or with ``x2 <= x1`` or
+    ``y2 <= y1`` (zero or negative size), would make a crop scale of zero
+    (a division by zero) or non-finite keypoints.
+
+    Args:
+        bboxes (np.ndarray): Boxes ``(x1, y1, x2, y2)`` in shape (N, 4).
+
+    Returns:
+        np.ndarray: ``bboxes`` as float32.
+
+    Raises:
+        ValueError: Naming the first bad box by its coordinates.
+    """
+    bboxes = np.asarray(bboxes, dtype=np.float32)
+    if bboxes.ndim != 2 or bboxes.shape[1] != 4:
+        raise ValueError('bboxes must have shape (N, 4) (x1, y1, x2, y2), '
+                         f'got {bboxes.shape}')
+    finite = np.isfinite(bboxes).all(axis=1)
+    positive = (bboxes[:, 2] > bboxes[:, 0]) & (bboxes[:, 3] > bboxes[:, 1])
+    bad = np.flatnonzero(~(finite & positive))
+    if bad.size:
+        index = bad[0]
+        box = tuple(float(v) for v in bboxes[index])
+        why = ('has a NaN or infinite coordinate' if not finite[index] else
+               'has zero or negative size (need x2 > x1 and y2 > y1)')
+        raise ValueError(f'bbox (x1, y1, x2, y2) = {box} {why}')
+    return bboxes
 
 
 def bbox_xyxy_to_cs(bboxes: np.ndarray,
@@ -99,7 +131,8 @@ def crop_boxes(image: np.ndarray,
     Args:
         image (np.ndarray): The image in shape (H, W, 3), as read by
             ``cv2.imread`` (BGR).
-        bboxes (np.ndarray): Boxes ``(x1, y1, x2, y2)`` in shape (N, 4).
+        bboxes (np.ndarray): Boxes ``(x1, y1, x2, y2)`` in shape (N, 4);
+            each must be finite with a positive size (:func:`check_boxes`).
         input_size (Sequence[int]): Model input ``(w, h)``.
         padding (float): Box padding. Defaults to 1.25.
         mean (Sequence[float]): Per-channel mean, in the model's channel
@@ -113,9 +146,12 @@ def crop_boxes(image: np.ndarray,
         tuple: ``batch`` (N, 3, h, w) float32, ``centers`` (N, 2) and
         ``scales`` (N, 2) of the cropped regions (needed to map keypoints
         back to the image).
+
+    Raises:
+        ValueError: If a box is not finite or has no area, naming it.
     """
     w, h = (int(v) for v in input_size)
-    centers, scales = bbox_xyxy_to_cs(bboxes, padding)
+    centers, scales = bbox_xyxy_to_cs(check_boxes(bboxes), padding)
     scales = fix_aspect_ratio(scales, aspect_ratio=w / h)
     batch = np.empty((len(centers), 3, h, w), dtype=np.float32)
     mean = np.asarray(mean, dtype=np.float32)

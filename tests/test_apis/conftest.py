@@ -41,8 +41,3 @@ def coco_sample(shared_data):
     for ann in data['annotations']:
         boxes.setdefault(names[ann['image_id']], []).append(ann['bbox'])
     return folder, boxes
-
-
-@pytest.fixture(scope='session')
-def sample_video(shared_data):
-    return shared_data / 'mmpose' / 'demo' / 'resources' / 'demo.mp4'

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from levitpose.apis import InvalidInputError, check_device
+from levitpose.apis import check_device
+from levitpose.utils import InvalidInputError
 
 
 def test_cpu_is_accepted():

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from levitpose.apis import (InvalidInputError, MissingFileError,
-                            inference_topdown_keypoints, init_pose_model)
+from levitpose.apis import inference_topdown_keypoints, init_pose_model
+from levitpose.utils import InvalidInputError, MissingFileError
 
 
 def xyxy(box):
@@ -92,3 +92,12 @@ def test_config_without_model_is_refused(tmp_path):
     path.write_text('x = 1\n')
     with pytest.raises(InvalidInputError, match='defines no model'):
         init_pose_model(str(path))
+
+
+def test_config_value_that_does_not_build_is_one_line(pose_config):
+    with pytest.raises(InvalidInputError) as info:
+        init_pose_model(
+            pose_config, cfg_options={'model.backbone.arch': 'huge'})
+    message = str(info.value)
+    assert message.startswith('cannot build a pose model from config ')
+    assert 'huge' in message and '\n' not in message

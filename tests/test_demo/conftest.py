@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_apis.conftest import coco_sample  # noqa: F401  a shared fixture
 
 DEMO = Path(__file__).resolve().parents[2] / 'demo' / \
     'topdown_demo_with_mmdet.py'

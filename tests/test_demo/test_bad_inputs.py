@@ -1,14 +1,21 @@
-"""Bad input: one ``error:`` line on stderr, non-zero exit, no traceback.
+"""Bad input: one ``error:`` line on stderr, non-zero exit (2 for the
+command line, 1 for what it names), no traceback, nothing lost.
 
-Most cases call the script's ``main`` in-process (fast); two run it as a
+Most cases call the script's ``main`` in-process (fast); some run it as a
 subprocess to check the real exit status and stderr of a fresh process.
 """
+from pathlib import Path
+
+import cv2
+import numpy as np
 import pytest
 import torch
 
 from .conftest import run_demo
 
 IMAGE = 'demo/resources/coco_000000000785.jpg'
+POSE_CONFIG = ('configs/body_2d_keypoint/topdown_heatmap/coco/'
+               'td-hm_levitpose-t_8xb64-210e_coco-256x256.py')
 
 
 def error_lines(stderr):
@@ -106,7 +113,21 @@ def test_bad_option_value(demo_module, capsys, repo_root, monkeypatch, out):
     code, stderr = run_main(demo_module, capsys, '--input', IMAGE, '--kpt-thr',
                             '2', '--output-root', out)
     lines = error_lines(stderr)
-    assert code == 1 and len(lines) == 1 and '--kpt-thr' in lines[0]
+    assert code == 2 and len(lines) == 1 and '--kpt-thr' in lines[0]
+
+
+def test_output_root_that_is_a_file(demo_module, capsys, repo_root,
+                                    monkeypatch, tmp_path):
+    monkeypatch.chdir(repo_root)
+    taken = tmp_path / 'results.txt'
+    taken.write_text('keep me')
+    code, stderr = run_main(demo_module, capsys, '--input', IMAGE,
+                            '--output-root', taken)
+    lines = error_lines(stderr)
+    assert code == 2 and len(lines) == 1, stderr
+    assert lines[0].startswith('error: --output-root') and \
+        'is a file' in lines[0]
+    assert taken.read_text() == 'keep me'
 
 
 def test_show_without_display(demo_module, capsys, repo_root, monkeypatch,
@@ -117,7 +138,7 @@ def test_show_without_display(demo_module, capsys, repo_root, monkeypatch,
     code, stderr = run_main(demo_module, capsys, '--input', IMAGE, '--show',
                             '--output-root', out)
     lines = error_lines(stderr)
-    assert code == 1 and len(lines) == 1 and '--show needs a display' in \
+    assert code == 2 and len(lines) == 1 and '--show needs a display' in \
         lines[0]
 
 
@@ -152,3 +173,31 @@ def test_subprocess_usage_error_is_one_line(repo_root):
     lines = error_lines(proc.stderr)
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert '--input' in lines[0]
+
+
+def test_subprocess_folder_with_a_corrupt_image_keeps_the_good_ones(
+        repo_root, tmp_path):
+    folder, out = tmp_path / 'in', tmp_path / 'out'
+    folder.mkdir()
+    for name in ('a.png', 'c.png'):
+        cv2.imwrite(str(folder / name), np.full((120, 160, 3), 90, np.uint8))
+    (folder / 'b.png').write_bytes(b'\x89PNG\r\n\x1a\n truncated')
+    proc = run_demo(
+        '--input',
+        folder,
+        '--output-root',
+        out,
+        '--save-predictions',
+        '--pose-config',
+        POSE_CONFIG,  # initial weights: only the files matter here
+        cwd=repo_root)
+    lines = error_lines(proc.stderr)
+    assert proc.returncode == 1 and out.is_dir(), proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        'a.png', 'c.png', 'results_a.json', 'results_c.json'
+    ]
+    skipped = [line for line in lines if line.startswith('warning: skipped')]
+    assert len(skipped) == 1 and 'b.png' in skipped[0]
+    errors = [line for line in lines if line.startswith('error:')]
+    assert len(errors) == 1 and str(Path(folder, 'b.png')) in errors[0]
+    assert 'the 2 readable image(s) were processed' in errors[0]

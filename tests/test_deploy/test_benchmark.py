@@ -2,11 +2,13 @@
 timing, the table's arithmetic and the CLI's outputs and errors."""
 import csv
 import importlib.util
+from types import SimpleNamespace
 
 import pytest
 
 from levitpose.deploy import benchmark as bench
-from levitpose.deploy import resolve_config
+from levitpose.deploy.benchmark import timing
+from levitpose.utils import UsageError, resolve_config
 
 MBV2 = ('mmpose::body_2d_keypoint/topdown_heatmap/mpii/'
         'td-hm_mobilenetv2_8xb64-210e_mpii-256x256.py')
@@ -23,10 +25,67 @@ def tool(repo_root):
 
 def test_every_benchmark_config_exists(repo_root):
     for model in bench.BENCHMARK_MODELS:
-        config = model.config
-        if not config.startswith('mmpose::'):
-            config = str(repo_root / config)
-        resolve_config(config)  # raises if missing
+        for config in (model.config, *model.published):
+            bench.config_path(config, str(repo_root))  # raises if missing
+
+
+def test_rtmpose_is_built_from_mmpose_configs():
+    configs = {m.name: m.config for m in bench.BENCHMARK_MODELS}
+    assert configs['RTMPose-t'] == ('mmpose::body_2d_keypoint/rtmpose/coco/'
+                                    'rtmpose-t_8xb256-420e_coco-256x192.py')
+    assert configs['RTMPose-s'].startswith('mmpose::') and \
+        'rtmpose-s_' in configs['RTMPose-s']
+
+
+def test_levitpose_accuracy_comes_from_the_project_metafiles(repo_root):
+    model, = bench.select_models(['LEViTPose-T'])
+    accuracy = bench.published_accuracy(model, str(repo_root))
+    assert accuracy == {
+        'MPII PCKh': (pytest.approx(85.9), bench.PAPER_SOURCE),
+        'COCO AP': (pytest.approx(68.2), bench.PAPER_SOURCE)
+    }
+
+
+def test_rtmpose_accuracy_comes_from_mmpose_metafile(repo_root):
+    model, = bench.select_models(['RTMPose-t'])
+    value, source = bench.published_accuracy(model, str(repo_root))['COCO AP']
+    assert 60 < value < 75 and source.startswith('mmpose coco/')
+
+
+def test_onnxruntime_backend_uses_the_exporter_and_lite_session(
+        monkeypatch, repo_root, tmp_path):
+    """The timed ONNX file is the exporter's, run in lite's session."""
+    import levitpose_lite.backends
+    calls = {}
+
+    class Session:
+
+        def get_inputs(self):
+            return [SimpleNamespace(name='input')]
+
+        def run(self, names, feeds):
+            calls['run'] = feeds['input'].shape
+
+    def export(model, path, shape, **kwargs):
+        calls['export'] = (path, shape, kwargs)
+
+    def ort_session(path, **kwargs):
+        calls['session'] = (path, kwargs)
+        return Session()
+
+    monkeypatch.setattr(timing, 'export_onnx', export)
+    monkeypatch.setattr(levitpose_lite.backends, 'ort_session', ort_session)
+    runners = bench.build_runners(
+        bench.select_models(['LEViTPose-T']), ['onnxruntime'],
+        str(repo_root),
+        threads=3,
+        work_dir=str(tmp_path))
+    assert [(r.model, r.backend)
+            for r in runners] == [('LEViTPose-T', 'onnxruntime')]
+    path, shape, kwargs = calls['export']
+    assert shape == (1, 3, 256, 256) and kwargs == dict(heatmaps=False)
+    assert calls['session'] == (path, dict(num_threads=3, spinning=False))
+    assert calls['run'] == (1, 3, 256, 256)
 
 
 def test_select_models_is_case_insensitive_and_ordered():
@@ -37,7 +96,7 @@ def test_select_models_is_case_insensitive_and_ordered():
 
 
 def test_unknown_model_names_list_the_allowed_ones():
-    with pytest.raises(ValueError, match=r"\['ResNet-50'\].*LEViTPose-T"):
+    with pytest.raises(UsageError, match=r"\['ResNet-50'\].*LEViTPose-T"):
         bench.select_models(['ResNet-50', 'LEViTPose-T'])
 
 
@@ -86,9 +145,11 @@ def test_cli_rejects_unknown_models_in_one_line(tool, tmp_path, capsys):
 
 
 def test_cli_rejects_unknown_backend(tool, tmp_path, capsys):
-    rc = tool.main(['--backend', 'tensorrt', '--out-dir', str(tmp_path)])
-    assert rc == 2
-    assert "unknown backend(s) ['tensorrt']" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        tool.main(['--backend', 'tensorrt', '--out-dir', str(tmp_path)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and "invalid choice: 'tensorrt'" in err
 
 
 def test_cli_requires_20_rounds(tool, tmp_path, capsys):

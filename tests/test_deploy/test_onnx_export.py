@@ -7,6 +7,7 @@ import torch
 
 from levitpose.deploy import (check_onnx, default_input_shape, export_onnx,
                               preprocessor_metadata)
+from levitpose.utils import UsageError
 
 SHAPE = (1, 3, 256, 256)
 
@@ -78,5 +79,5 @@ def test_bad_export_arguments_raise(fused_levitpose_t, tmp_path, kwargs,
                                     match):
     args = dict(input_shape=SHAPE)
     args.update(kwargs)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(UsageError, match=match):
         export_onnx(fused_levitpose_t, str(tmp_path / 'x.onnx'), **args)

@@ -3,6 +3,9 @@ import importlib.util
 
 import pytest
 
+OTHER_CONFIG = ('configs/body_2d_keypoint/topdown_heatmap/mpii/'
+                'td-hm_levitpose-s_8xb64-210e_mpii-256x256.py')
+
 
 @pytest.fixture(scope='module')
 def tool(repo_root):
@@ -28,16 +31,34 @@ def test_exports_and_prints_the_difference(tool, levitpose_t_config,
     assert 'parity check passed' in printed
 
 
-@pytest.mark.parametrize('args, message', [
-    (['missing.py'], "config not found: 'missing.py'"),
-    (['{config}', 'missing.pth'], 'checkpoint not found: missing.pth'),
-    (['{config}', '--opset', '16'], '--opset must be >= 17'),
+@pytest.mark.parametrize('args, code, message', [
+    (['missing.py'], 1, 'config missing.py does not exist'),
+    (['{config}', 'missing.pth'], 1, 'checkpoint missing.pth does not exist'),
+    (['{config}', '--opset', '16'], 2, '--opset must be >= 17'),
 ])
-def test_user_errors_give_one_line_and_exit_2(tool, levitpose_t_config,
-                                              tmp_path, capsys, args, message):
+def test_user_errors_give_one_line(tool, levitpose_t_config, tmp_path, capsys,
+                                   args, code, message):
     args = [a.format(config=levitpose_t_config) for a in args]
     rc = tool.main(args + ['--output-file', str(tmp_path / 'x.onnx')])
     err = capsys.readouterr().err.strip()
-    assert rc == 2
+    assert rc == code
     assert err.startswith('error:') and message in err
     assert '\n' not in err
+
+
+def test_checkpoint_of_another_model_is_refused(tool, levitpose_t_config,
+                                                repo_root, tmp_path, capsys):
+    """No "parity check passed" for a half-random model any more."""
+    import torch
+
+    from levitpose.apis import init_pose_model
+    other = init_pose_model(str(repo_root / OTHER_CONFIG))
+    checkpoint = str(tmp_path / 'levitpose-s.pth')
+    torch.save(dict(state_dict=other.state_dict()), checkpoint)
+    out = tmp_path / 'x.onnx'
+    rc = tool.main([levitpose_t_config, checkpoint, '--output-file', str(out)])
+    captured = capsys.readouterr()
+    assert rc == 1 and not out.exists()
+    assert captured.err.startswith(f'error: checkpoint {checkpoint} does '
+                                   'not fit config')
+    assert 'parity check passed' not in captured.out

@@ -1,5 +1,8 @@
-"""CrashSafeCheckpointHook: atomic saves, repair of ``last_checkpoint``, and
-resuming after a real training process is SIGKILLed while it saves."""
+"""CrashSafeCheckpointHook: atomic saves (through the registered
+``atomic_local`` file backend), strict loads, repair of ``last_checkpoint``,
+a ``--resume`` that warns about what it rejected, and resuming after a real
+training process is SIGKILLed while it saves."""
+import logging
 import os
 import shutil
 import signal
@@ -16,7 +19,10 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from levitpose.engine.hooks import CrashSafeCheckpointHook
-from levitpose.utils.atomic_file import is_complete_checkpoint
+from levitpose.engine.hooks import crash_safe_checkpoint_hook as hook_module
+from levitpose.utils import (ATOMIC_BACKEND_ARGS, AtomicLocalBackend,
+                             CheckpointMismatchError)
+from levitpose.utils.atomic_file import checkpoint_problem
 from levitpose.utils.checkpoint import safe_load_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,6 +61,10 @@ def two_epochs(tmp_path_factory) -> Path:
     return work_dir
 
 
+def is_complete_checkpoint(path: str) -> bool:
+    return checkpoint_problem(path) is None
+
+
 def test_runtime_base_selects_the_hook():
     cfg = Config.fromfile(
         str(REPO / 'configs' / '_base_' / 'levitpose_runtime.py'))
@@ -85,9 +95,87 @@ def make_hook_dir(tmp_path: Path, source: Path) -> Path:
     return tmp_path
 
 
-def run_before_run(work_dir: Path) -> None:
+def run_before_run(work_dir: Path, **cfg) -> None:
     hook = CrashSafeCheckpointHook(interval=1)
-    hook.before_run(SimpleNamespace(work_dir=str(work_dir)))
+    hook.before_run(SimpleNamespace(work_dir=str(work_dir), cfg=Config(cfg)))
+
+
+@pytest.fixture
+def logged(monkeypatch):
+    """(level, message) of each line the hook logs."""
+    lines = []
+    monkeypatch.setattr(
+        hook_module,
+        'print_log',
+        lambda msg, logger=None, level=logging.INFO: lines.append(
+            (level, msg)))
+    return lines
+
+
+def test_saves_go_through_the_atomic_backend(tmp_path):
+    hook = CrashSafeCheckpointHook(interval=1)
+    assert hook.backend_args == ATOMIC_BACKEND_ARGS
+    from mmengine.fileio import get_file_backend
+    backend = get_file_backend(str(tmp_path), backend_args=hook.backend_args)
+    assert isinstance(backend, AtomicLocalBackend)
+    other = CrashSafeCheckpointHook(
+        interval=1, backend_args=dict(backend='local'))
+    assert other.backend_args == dict(backend='local')  # the user's choice
+
+
+def test_resume_warns_about_the_truncated_only_checkpoint(
+        two_epochs, tmp_path, logged):
+    data = (two_epochs / 'epoch_2.pth').read_bytes()
+    (tmp_path / 'epoch_1.pth').write_bytes(data[:len(data) // 2])
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
+    run_before_run(tmp_path, resume=True, load_from=None)
+    warnings = [msg for level, msg in logged if level == logging.WARNING]
+    assert len(warnings) == 1, logged
+    assert 'found no usable checkpoint' in warnings[0]
+    assert f'rejected {tmp_path / "epoch_1.pth"}: it is truncated' in \
+        warnings[0]
+    assert 'training starts from scratch' in warnings[0]
+
+
+def test_resume_warns_when_there_is_no_checkpoint(tmp_path, logged):
+    run_before_run(tmp_path, resume=True, load_from=None)
+    assert [level for level, _ in logged] == [logging.WARNING]
+    assert 'found no usable checkpoint' in logged[0][1]
+
+
+def test_without_resume_a_repair_is_only_info(two_epochs, tmp_path, logged):
+    make_hook_dir(tmp_path, two_epochs / 'epoch_2.pth')
+    run_before_run(tmp_path)
+    assert logged and all(level == logging.INFO for level, _ in logged)
+
+
+def _load_runner(model, load_from='other.pth'):
+    return SimpleNamespace(
+        model=model,
+        work_dir='.',
+        cfg=SimpleNamespace(
+            get=dict(load_from=load_from).get, filename='config.py'))
+
+
+def test_load_of_a_checkpoint_that_does_not_fit_is_refused():
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3))
+    other = torch.nn.Sequential(torch.nn.Linear(2, 4))
+    hook = CrashSafeCheckpointHook(interval=1)
+    with pytest.raises(CheckpointMismatchError) as info:
+        hook.after_load_checkpoint(
+            _load_runner(model), dict(state_dict=other.state_dict()))
+    assert str(info.value).startswith(
+        'checkpoint other.pth does not fit config config.py: 2 shape '
+        'mismatch(es)')
+
+
+def test_load_of_a_fitting_checkpoint_copies_it():
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3))
+    same = torch.nn.Sequential(torch.nn.Linear(2, 3))
+    hook = CrashSafeCheckpointHook(interval=1)
+    hook.after_load_checkpoint(
+        _load_runner(model), dict(state_dict=same.state_dict()))
+    assert torch.equal(model[0].weight, same[0].weight)
 
 
 def test_before_run_points_to_newest_complete_checkpoint(two_epochs, tmp_path):

@@ -6,6 +6,7 @@ import pytest
 from mmpose.datasets.transforms import GetBBoxCenterScale, TopdownAffine
 
 from levitpose_lite import crop_boxes, fix_aspect_ratio
+from levitpose_lite.preprocess import check_boxes
 
 
 @pytest.mark.parametrize('input_size', [(192, 256), (256, 256)])
@@ -53,3 +54,25 @@ def test_fix_aspect_ratio_only_grows_boxes():
     fixed = fix_aspect_ratio(scales, aspect_ratio=0.75)
     np.testing.assert_allclose(fixed[:, 0] / fixed[:, 1], 0.75, rtol=1e-6)
     assert np.all(fixed >= scales - 1e-4)
+
+
+@pytest.mark.parametrize('box, why', [
+    ((10., 10., 10., 50.), 'zero or negative size'),
+    ((10., 10., 50., 10.), 'zero or negative size'),
+    ((50., 10., 10., 60.), 'zero or negative size'),
+    ((np.nan, 10., 50., 60.), 'NaN or infinite'),
+    ((10., 10., np.inf, 60.), 'NaN or infinite'),
+])
+def test_degenerate_box_is_refused_by_name(box, why):
+    boxes = np.array([(0., 0., 20., 40.), box], np.float32)
+    image = np.zeros((64, 64, 3), np.uint8)
+    with pytest.raises(ValueError) as info:
+        crop_boxes(image, boxes, (192, 256))
+    message = str(info.value)
+    assert why in message
+    assert str(tuple(float(v) for v in np.float32(box))) in message
+
+
+def test_good_boxes_pass_the_check_unchanged():
+    boxes = np.array([(0., 0., 20., 40.), (5., 5., 6., 6.)], np.float32)
+    np.testing.assert_array_equal(check_boxes(boxes), boxes)

@@ -143,3 +143,50 @@ def test_make_test_fails_when_no_tests_are_collected(tmp_path):
                          timeout=120)
     assert out.returncode != 0
     assert 'collected no tests' in out.stderr
+
+
+def test_build_shows_progress_at_least_every_interval(setup_env, tmp_path,
+                                                      monkeypatch, capsys):
+    """A silent build (ninja prints nothing between its status lines)
+    still gets a progress line per interval, with objects and time."""
+    monkeypatch.setattr(setup_env, 'LOG', tmp_path / 'setup.log')
+    script = ('import time\n'
+              'for i in range(1, 4):\n'
+              '    print(f"[{i}/3] c++ -c op{i}.cpp -o op{i}.o", flush=True)\n'
+              '    time.sleep(0.6)\n')
+    output = setup_env.run_with_progress([sys.executable, '-c', script],
+                                         what='building x',
+                                         label='mmcv 2.1.0',
+                                         interval=0.2)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) >= 5  # about 1.8 s of build at 0.2 s intervals
+    assert all(
+        re.fullmatch(
+            r'    mmcv 2\.1\.0: compiled [0-3](/3)? objects, '
+            r'0 min \d\d s elapsed', line) for line in lines)
+    assert 'compiled 2/3' in '\n'.join(lines)
+    assert '[3/3] c++' in output
+    assert '[3/3] c++' in (tmp_path / 'setup.log').read_text()
+
+
+def test_build_progress_without_ninja_counts_compiler_calls(setup_env):
+    progress = setup_env.BuildProgress()
+    for line in ('running build_ext', 'g++ -O3 -fPIC -c a.cpp -o a.o',
+                 'gcc -c b.c -o b.o', 'g++ -shared a.o b.o -o ext.so'):
+        progress.feed(line)
+    assert progress.text(125) == 'compiled 2 objects, 2 min 05 s elapsed'
+
+
+def test_failed_build_with_progress_raises_setup_error(setup_env, tmp_path,
+                                                       monkeypatch):
+    monkeypatch.setattr(setup_env, 'LOG', tmp_path / 'setup.log')
+    with pytest.raises(setup_env.SetupError, match='building x failed'):
+        setup_env.run_with_progress(
+            [sys.executable, '-c', 'print("error: no"); raise SystemExit(1)'],
+            what='building x',
+            label='x')
+
+
+def test_readme_states_the_measured_first_setup_time(setup_env):
+    readme = (ROOT / 'README.md').read_text()
+    assert f'{setup_env.FIRST_SETUP_MINUTES} min' in readme

@@ -1,7 +1,7 @@
-"""Bad inputs to the tools end in one clear line and a non-zero exit.
+"""Bad inputs to the tools end in one ``error:`` line and the same exit
+status everywhere: 2 for the command line, 1 for what it names.
 
-The tools' ``main(argv)`` runs in-process: ``sys.exit(message)`` raises
-:class:`SystemExit` whose code is the message (exit status 1).
+The tools' ``main(argv)`` runs in-process and returns the exit status.
 """
 import runpy
 
@@ -9,50 +9,85 @@ import pytest
 from tool_runner import QUICKSTART, REPO_ROOT
 
 MISSING = 'no/such/file.py'
+TOOLS = ('tools/train.py', 'tools/test.py',
+         'tools/analysis_tools/print_config.py',
+         'tools/analysis_tools/browse_dataset.py',
+         'tools/analysis_tools/benchmark.py',
+         'tools/analysis_tools/memory_check.py',
+         'tools/deployment/pytorch2onnx.py', 'tools/misc/publish_model.py',
+         'demo/topdown_demo_with_mmdet.py')
 
 
-def _exit_message(tool: str, *argv: str) -> str:
-    main = runpy.run_path(str(REPO_ROOT / tool), run_name='tool')['main']
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    message = info.value.code
-    assert isinstance(message, str), f'exit status {message!r}'
-    assert '\n' not in message
-    return message
+def _main(tool: str):
+    return runpy.run_path(str(REPO_ROOT / tool), run_name='tool')['main']
 
 
-@pytest.mark.parametrize('tool', [
-    'tools/train.py', 'tools/analysis_tools/print_config.py',
-    'tools/analysis_tools/browse_dataset.py'
+def _run(capsys, tool: str, *argv: str):
+    """(exit status, the stderr lines) of ``tool argv``."""
+    try:
+        code = _main(tool)(list(argv))
+    except SystemExit as exit_:  # argparse
+        code = exit_.code
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    return code, lines
+
+
+@pytest.mark.parametrize('tool', TOOLS)
+def test_unknown_option_is_one_line_and_2(capsys, tool):
+    code, lines = _run(capsys, tool, '--no-such-option')
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith('error: ')
+
+
+@pytest.mark.parametrize('tool, extra', [
+    ('tools/train.py', []),
+    ('tools/test.py', ['x.pth']),
+    ('tools/analysis_tools/print_config.py', []),
+    ('tools/analysis_tools/browse_dataset.py', ['--output-dir', 'out']),
+    ('tools/deployment/pytorch2onnx.py', ['--output-file', 'x.onnx']),
 ])
-def test_missing_config_is_one_line(tool, tmp_path):
-    extra = ['--output-dir', str(tmp_path)] if 'browse' in tool else []
-    assert _exit_message(
-        tool, MISSING,
-        *extra).endswith(f'error: config file {MISSING} does not exist')
+def test_missing_config_is_one_line_and_1(capsys, tool, extra):
+    code, lines = _run(capsys, tool, MISSING, *extra)
+    assert code == 1 and lines == [f'error: config {MISSING} does not exist']
 
 
-def test_test_py_missing_checkpoint_is_one_line():
-    assert _exit_message('tools/test.py', QUICKSTART, 'missing.pth') == (
-        'test.py: error: checkpoint missing.pth does not exist')
+def test_test_py_missing_checkpoint(capsys):
+    code, lines = _run(capsys, 'tools/test.py', QUICKSTART, 'missing.pth')
+    assert code == 1
+    assert lines == ['error: checkpoint missing.pth does not exist']
 
 
-def test_train_py_missing_resume_checkpoint_is_one_line(tmp_path):
-    message = _exit_message('tools/train.py', QUICKSTART, '--work-dir',
-                            str(tmp_path), '--resume', 'missing.pth')
-    assert message == (
-        'train.py: error: checkpoint to resume missing.pth does not exist')
+def test_train_py_missing_resume_checkpoint(capsys, tmp_path):
+    code, lines = _run(capsys, 'tools/train.py', QUICKSTART, '--work-dir',
+                       str(tmp_path), '--resume', 'missing.pth')
+    assert code == 1
+    assert lines == ['error: checkpoint to resume missing.pth does not exist']
 
 
-def test_browse_dataset_bad_max_items_is_one_line(tmp_path):
-    message = _exit_message('tools/analysis_tools/browse_dataset.py',
-                            QUICKSTART, '--output-dir', str(tmp_path),
-                            '--max-items', '0')
-    assert message.endswith('max_items must be >= 1, got 0')
+@pytest.mark.parametrize('tool, argv, message', [
+    ('tools/analysis_tools/browse_dataset.py', [
+        QUICKSTART, '--output-dir', 'out', '--max-items', '0'
+    ], 'max_items must be >= 1, got 0'),
+    ('tools/analysis_tools/benchmark.py', ['--rounds', '3'
+                                           ], '--rounds must be >= 20'),
+    ('tools/analysis_tools/benchmark.py', ['--models', 'ResNet-50'],
+     "unknown model(s) ['ResNet-50']"),
+    ('tools/deployment/pytorch2onnx.py', [
+        QUICKSTART, '--output-file', 'x.onnx', '--opset', '16'
+    ], '--opset must be >= 17'),
+    ('tools/misc/publish_model.py', ['in.pth', 'out.bin'
+                                     ], 'must end with .pth'),
+    ('tools/analysis_tools/memory_check.py',
+     ['--input', 'x.mp4', '--frames', '10'], '--warmup + --window <='),
+])
+def test_bad_option_value_is_one_line_and_2(capsys, tool, argv, message):
+    code, lines = _run(capsys, tool, *argv)
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith('error: ') and message in lines[0]
 
 
-def test_publish_model_missing_input_is_one_line(tmp_path):
-    message = _exit_message('tools/misc/publish_model.py', 'missing.pth',
-                            str(tmp_path / 'out.pth'))
-    assert message == (
-        'publish_model.py: error: checkpoint missing.pth does not exist')
+def test_publish_model_missing_input_is_one_line_and_1(capsys, tmp_path):
+    code, lines = _run(capsys, 'tools/misc/publish_model.py', 'missing.pth',
+                       str(tmp_path / 'out.pth'))
+    assert code == 1
+    assert lines == ['error: checkpoint missing.pth does not exist']

@@ -5,19 +5,27 @@ Example::
 
     python tools/analysis_tools/benchmark.py --threads 2 --rounds 30 \\
         --backend eager deploy onnxruntime --out-dir benchmark_results
+
+The models, timing and report live in :mod:`levitpose.deploy.benchmark`.
 """
 import argparse
+import functools
 import os
 import platform
 import sys
 from pathlib import Path
 
+from levitpose.cli import ToolParser, run_tool
+from levitpose.utils import LEViTPoseError, UsageError
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ('eager', 'deploy', 'onnxruntime')
+MIN_ROUNDS = 20
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    """Parse the command line."""
+    parser = ToolParser(
         description='CPU latency of top-down pose models, batch 1.')
     parser.add_argument(
         '--models',
@@ -29,11 +37,15 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--backend',
         nargs='+',
         default=['eager'],
+        choices=BACKENDS,
         help=f'one or more of {", ".join(BACKENDS)} (default: eager)')
     parser.add_argument(
         '--threads', type=int, default=2, help='CPU threads (default 2)')
     parser.add_argument(
-        '--rounds', type=int, default=20, help='timed rounds (>= 20)')
+        '--rounds',
+        type=int,
+        default=MIN_ROUNDS,
+        help=f'timed rounds (>= {MIN_ROUNDS})')
     parser.add_argument(
         '--warmup', type=int, default=5, help='untimed rounds first')
     parser.add_argument(
@@ -50,13 +62,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--allow-few-rounds',
         action='store_true',
-        help='allow --rounds < 20 (smoke tests only)')
+        help=f'allow --rounds < {MIN_ROUNDS} (smoke tests only)')
     return parser.parse_args(argv)
 
 
-def _fail(message: str) -> int:
-    print(f'error: {message}', file=sys.stderr)
-    return 2
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse option values no run could use.
+
+    Raises:
+        UsageError: Naming the option.
+    """
+    if args.threads < 1:
+        raise UsageError(f'--threads must be >= 1, got {args.threads}')
+    if args.rounds < MIN_ROUNDS and not args.allow_few_rounds:
+        raise UsageError(
+            f'--rounds must be >= {MIN_ROUNDS}, got {args.rounds}')
+    if args.rounds < 1 or args.warmup < 0:
+        raise UsageError('--rounds must be >= 1 and --warmup >= 0')
+    if args.input_size and min(args.input_size) < 32:
+        raise UsageError(f'--input-size must be >= 32, got {args.input_size}')
 
 
 def cpu_name() -> str:
@@ -71,28 +95,14 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    bad = [b for b in args.backend if b not in BACKENDS]
-    if bad:
-        return _fail(f'unknown backend(s) {bad}; choose from '
-                     f'{list(BACKENDS)}')
-    if args.threads < 1:
-        return _fail(f'--threads must be >= 1, got {args.threads}')
-    if args.rounds < 20 and not args.allow_few_rounds:
-        return _fail(f'--rounds must be >= 20, got {args.rounds}')
-    if args.rounds < 1 or args.warmup < 0:
-        return _fail('--rounds must be >= 1 and --warmup >= 0')
-    if args.input_size and min(args.input_size) < 32:
-        return _fail(f'--input-size must be >= 32, got {args.input_size}')
-
+def benchmark(args: argparse.Namespace, argv=None) -> None:
+    """Build, time and report."""
+    check_args(args)
     from levitpose.deploy import benchmark as bench
-    try:
-        models = bench.select_models(args.models)
-    except ValueError as err:
-        return _fail(str(err))
+    models = bench.select_models(args.models)
     os.makedirs(args.out_dir, exist_ok=True)
 
+    import onnxruntime
     import torch
     from tqdm import tqdm
     torch.set_num_threads(args.threads)
@@ -108,14 +118,13 @@ def main(argv=None) -> int:
         threads=args.threads,
         log=lambda line: print(f'warning: {line}', file=sys.stderr))
     if not runners:
-        return _fail('no model could be built')
+        raise LEViTPoseError('no model could be built')
     times = bench.time_round_robin(
         runners,
         args.rounds,
         args.warmup,
         progress=lambda it: tqdm(it, desc='rounds', unit='round'))
     rows = bench.summarize(runners, times)
-    import onnxruntime
     machine = (f'CPU: {cpu_name()}, {args.threads} threads; torch '
                f'{torch.__version__}, onnxruntime {onnxruntime.__version__}; '
                f'batch 1, {args.rounds} rounds after {args.warmup} warm-up, '
@@ -132,7 +141,11 @@ def main(argv=None) -> int:
     print(text)
     print(f'wrote benchmark.md, benchmark.csv, benchmark.png to '
           f'{args.out_dir}')
-    return 0
+
+
+def main(argv=None) -> int:
+    """Run the tool; returns the exit status."""
+    return run_tool(functools.partial(benchmark, parse_args(argv), argv))
 
 
 if __name__ == '__main__':

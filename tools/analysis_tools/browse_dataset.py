@@ -8,14 +8,16 @@
 augmentation included; ``original`` draws the loaded images and boxes.
 """
 import argparse
+import functools
 import sys
 
-from mmengine.config import DictAction
+from levitpose.cli import ToolParser, add_cfg_options, run_tool
+from levitpose.utils import load_config
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(description='Browse a dataset')
+    parser = ToolParser(description='Browse a dataset')
     parser.add_argument('config', help='config file path')
     parser.add_argument(
         '--output-dir', required=True, help='folder for the images')
@@ -34,28 +36,23 @@ def parse_args(argv=None) -> argparse.Namespace:
         default='transformed',
         choices=['transformed', 'original'],
         help='pipeline crops or loaded images')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings')
+    add_cfg_options(parser, 'train_dataloader.batch_size=2')
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
+def browse(args: argparse.Namespace) -> None:
     """Draw the dataset and print how many images were written."""
-    args = parse_args(argv)
-    import levitpose  # noqa: F401  registers modules
-    from levitpose.engine import UsageError, load_config
-    from levitpose.engine.dataset_browser import browse_dataset
-    try:
-        cfg = load_config(args.config, args.cfg_options)
-        written = browse_dataset(cfg, args.output_dir, args.phase,
-                                 args.max_items, args.mode)
-    except (UsageError, FileNotFoundError) as err:
-        sys.exit(f'browse_dataset.py: error: {err}')
+    from levitpose.visualization.dataset_browser import browse_dataset
+    cfg = load_config(args.config, args.cfg_options)
+    written = browse_dataset(cfg, args.output_dir, args.phase, args.max_items,
+                             args.mode)
     print(f'wrote {len(written)} images to {args.output_dir}')
 
 
+def main(argv=None) -> int:
+    """Run the tool; returns the exit status."""
+    return run_tool(functools.partial(browse, parse_args(argv)))
+
+
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

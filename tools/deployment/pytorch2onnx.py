@@ -7,16 +7,25 @@ Example::
         configs/body_2d_keypoint/topdown_heatmap/mpii/\\
 td-hm_levitpose-t_8xb64-210e_mpii-256x256.py \\
         work_dirs/levitpose-t.pth --output-file levitpose-t.onnx
+
+The checkpoint must fit the config (one loader for every tool: a checkpoint
+of another model is refused, naming its keys). Errors: one ``error:`` line,
+exit status 2 (usage) or 1 (bad input, or a parity check that fails).
 """
 import argparse
+import functools
 import os
 import sys
+
+from levitpose.cli import ToolParser, run_tool
+from levitpose.utils import LEViTPoseError, UsageError
 
 TOLERANCE = 1e-4
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+def parse_args(argv=None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = ToolParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='model config file')
     parser.add_argument(
         'checkpoint',
@@ -50,59 +59,44 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    if args.checkpoint and not os.path.isfile(args.checkpoint):
-        print(
-            f'error: checkpoint not found: {args.checkpoint}', file=sys.stderr)
-        return 2
-    if args.opset < 17:
-        print(
-            f'error: --opset must be >= 17, got {args.opset}', file=sys.stderr)
-        return 2
+def export(args: argparse.Namespace) -> None:
+    """Export, then compare ONNX Runtime with PyTorch."""
+    from levitpose.deploy import (MIN_OPSET, check_onnx, default_input_shape,
+                                  export_onnx, load_deploy_model,
+                                  preprocessor_metadata)
+    if args.opset < MIN_OPSET:
+        raise UsageError(f'--opset must be >= {MIN_OPSET}, got {args.opset}')
     out_dir = os.path.dirname(os.path.abspath(args.output_file))
     if not os.path.isdir(out_dir):
-        print(
-            f'error: output directory does not exist: {out_dir}',
-            file=sys.stderr)
-        return 2
-
-    from levitpose.deploy import (check_onnx, default_input_shape, export_onnx,
-                                  load_deploy_model, preprocessor_metadata,
-                                  resolve_config)
-    try:
-        resolve_config(args.config)
-    except FileNotFoundError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    try:
-        model = load_deploy_model(args.config, args.checkpoint)
-        shape = tuple(args.input_shape or default_input_shape(model.cfg))
-        export_onnx(
-            model,
-            args.output_file,
-            shape,
-            opset=args.opset,
-            exporter=args.exporter,
-            metadata=preprocessor_metadata(model.cfg))
-    except ValueError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+        raise UsageError(f'--output-file: the folder {out_dir} does not exist')
+    model = load_deploy_model(args.config, args.checkpoint)
+    shape = tuple(args.input_shape or default_input_shape(model.cfg))
+    export_onnx(
+        model,
+        args.output_file,
+        shape,
+        opset=args.opset,
+        exporter=args.exporter,
+        metadata=preprocessor_metadata(model.cfg))
     size_mb = os.path.getsize(args.output_file) / 2**20
     print(f'exported {args.output_file} ({size_mb:.2f} MiB, opset '
           f'{args.opset}, {args.exporter}, input {shape}, dynamic batch)')
     if args.skip_check:
-        return 0
+        return
     diffs = check_onnx(args.output_file, model, shape, batch_sizes=(1, 2))
     for batch, diff in diffs.items():
         print(f'max |onnxruntime - pytorch| heatmap difference at batch '
               f'{batch}: {diff["max_abs_diff"]:.3e} (max |heatmap| '
               f'{diff["max_abs_output"]:.3e})')
     if max(d['max_abs_diff'] for d in diffs.values()) > TOLERANCE:
-        print(f'error: difference exceeds {TOLERANCE:g}', file=sys.stderr)
-        return 1
+        raise LEViTPoseError(
+            f'the ONNX model differs from PyTorch by more than {TOLERANCE:g}')
     print(f'parity check passed (<= {TOLERANCE:g})')
-    return 0
+
+
+def main(argv=None) -> int:
+    """Run the tool; returns the exit status."""
+    return run_tool(functools.partial(export, parse_args(argv)))
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
 """Check a device string before anything is built on it."""
 import torch
 
-from .errors import InvalidInputError
+from ..utils.errors import InvalidInputError
 
 __all__ = ['check_device']
 

@@ -1,16 +1,18 @@
 """Build a top-down pose model and run it on an image and person boxes."""
+import os.path as osp
 from typing import Optional, Tuple, Union
 
+import cv2
 import numpy as np
 from mmengine.config import Config
 from torch import nn
 
-from .config import load_config
+from ..utils.config import config_errors, load_config
+from ..utils.errors import InvalidInputError, MissingFileError
+from ..utils.strict_load import load_weights_strictly
 from .device import check_device
-from .errors import InvalidInputError
-from .weights import load_weights_strictly
 
-__all__ = ['init_pose_model', 'inference_topdown_keypoints']
+__all__ = ['init_pose_model', 'read_image', 'inference_topdown_keypoints']
 
 
 def init_pose_model(config: Union[str, Config],
@@ -20,12 +22,14 @@ def init_pose_model(config: Union[str, Config],
     """Build a pose estimator and load its weights strictly.
 
     Like :func:`mmpose.apis.init_model`, but every problem is a one-line
-    :class:`InvalidInputError`: a missing or unparsable config, a config
-    that does not build, a checkpoint whose keys or shapes do not fit, an
+    :class:`~levitpose.utils.InvalidInputError`: a missing or unparsable
+    config, a config that does not build, a checkpoint whose keys or shapes
+    do not fit (:func:`~levitpose.utils.load_weights_strictly`), an
     unavailable device. Checkpoints are read weights-only.
 
     Args:
-        config (str | Config): Config file or object.
+        config (str | Config): Config file (or ``mmpose::`` name) or
+            object.
         checkpoint (str, optional): Checkpoint file. If None the model keeps
             its initial (untrained) weights. Defaults to None.
         device (str): ``'cpu'`` or ``'cuda:N'``. Defaults to ``'cpu'``.
@@ -47,19 +51,37 @@ def init_pose_model(config: Union[str, Config],
         config.merge_from_dict(cfg_options)
     if 'model' not in config:
         raise InvalidInputError(f'config {name} defines no model')
-    try:
+    with config_errors(f'a pose model from config {name}'):
         model = init_model(config, None, device='cpu')
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        detail = str(err).strip().splitlines()[0] if str(err) else ''
-        raise InvalidInputError(
-            f'cannot build a pose model from config {name}: '
-            f'{type(err).__name__}: {detail}') from err
     if checkpoint is not None:
         ckpt = load_weights_strictly(model, checkpoint, f'config {name}')
         meta = ckpt.get('meta', {}).get('dataset_meta')
         if meta:
             model.dataset_meta = meta
     return model.to(device).eval()
+
+
+def read_image(path: str) -> np.ndarray:
+    """Read an image file as a BGR ``uint8`` array.
+
+    Args:
+        path (str): Image file.
+
+    Returns:
+        np.ndarray: ``(H, W, 3)`` BGR image.
+
+    Raises:
+        MissingFileError: If ``path`` does not exist.
+        InvalidInputError: If OpenCV cannot decode it.
+    """
+    if not osp.isfile(path):
+        raise MissingFileError(f'image {path} does not exist')
+    img = cv2.imread(path, cv2.IMREAD_COLOR)
+    if img is None:
+        raise InvalidInputError(
+            f'cannot read image {path}: the file is not a valid image '
+            '(truncated or corrupt?)')
+    return img
 
 
 def _as_boxes(bboxes) -> np.ndarray:
@@ -98,8 +120,6 @@ def inference_topdown_keypoints(model: nn.Module, img: Union[str, np.ndarray],
             ``(N, 4)`` xyxy with positive sizes.
     """
     from mmpose.apis import inference_topdown
-
-    from .inputs import read_image
 
     boxes = _as_boxes(bboxes)
     if isinstance(img, str):

@@ -13,7 +13,9 @@ import json
 import math
 import numbers
 import os.path as osp
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from levitpose.utils.errors import InvalidInputError
 
 __all__ = [
     'AnnotationError', 'load_annotation_json', 'check_coco_annotations',
@@ -27,7 +29,7 @@ VISIBILITY_FLAGS = (0, 1, 2)  # COCO: not labelled, occluded, visible
 MAX_LISTED = 10  # problems listed in the message; the rest are counted
 
 
-class AnnotationError(ValueError):
+class AnnotationError(InvalidInputError):
     """An annotation file has problems that would break or bias training."""
 
 
@@ -46,6 +48,16 @@ def _numbers(value: Any, length: int) -> bool:
     """Whether ``value`` is a list of ``length`` real numbers."""
     return (isinstance(value, (list, tuple)) and len(value) == length
             and all(_is_number(v) for v in value))
+
+
+def _locate(kind: str, index: int, entry: Any,
+            keys: Sequence[str]) -> Tuple[str, Optional[str]]:
+    """How to name an entry (by its id if it has one, else its position)
+    and what :func:`_missing` says about its ``keys``."""
+    where = f'{kind} #{index}'
+    if isinstance(entry, dict) and 'id' in entry:
+        where = f'{kind} id {entry["id"]}'
+    return where, _missing(entry, keys)
 
 
 def _missing(entry: Any, keys: Sequence[str]) -> Optional[str]:
@@ -113,10 +125,7 @@ def check_coco_annotations(data: Any,
         return problems
     images: Dict[Any, dict] = {}
     for index, img in enumerate(data['images']):
-        where = f'image #{index}'
-        if isinstance(img, dict) and 'id' in img:
-            where = f'image id {img["id"]}'
-        error = _missing(img, COCO_IMAGE_KEYS)
+        where, error = _locate('image', index, img, COCO_IMAGE_KEYS)
         if error:
             problems.append(f'{where}: {error}')
             continue
@@ -133,10 +142,7 @@ def check_coco_annotations(data: Any,
                             f'{img["width"]!r}x{img["height"]!r}')
     used_images = set()
     for index, ann in enumerate(data['annotations']):
-        where = f'annotation #{index}'
-        if isinstance(ann, dict) and 'id' in ann:
-            where = f'annotation id {ann["id"]}'
-        error = _missing(ann, COCO_ANNOTATION_KEYS)
+        where, error = _locate('annotation', index, ann, COCO_ANNOTATION_KEYS)
         if error:
             problems.append(f'{where}: {error}')
             continue
@@ -173,16 +179,10 @@ def check_mpii_annotations(data: Any,
                            img_root: Optional[str] = None) -> List[str]:
     """Problems in an MMPose-format MPII annotation list.
 
-    The annotation id is the entry's index, as ``MpiiDataset`` assigns it.
-
-    Args:
-        data (Any): The parsed JSON of the annotation file.
-        num_keypoints (int): Joints per person (16 for MPII).
-        img_root (str, optional): Folder that ``image`` is relative to;
-            None skips the image-existence check. Defaults to None.
-
-    Returns:
-        list[str]: One line per problem; empty if the file is fine.
+    Arguments and result as :func:`check_coco_annotations`, with
+    ``num_keypoints`` the joints per person (16 for MPII) and ``img_root``
+    the folder each entry's ``image`` is relative to. The annotation id is
+    the entry's index, as ``MpiiDataset`` assigns it.
     """
     if not isinstance(data, list):
         return [

@@ -15,11 +15,12 @@ import torch
 from mmengine.config import Config
 from torch import Tensor, nn
 
-from .config_path import resolve_config
+from ..utils.errors import InvalidInputError, UsageError
 
 __all__ = [
-    'EXPORTERS', 'MIN_OPSET', 'HeatmapExportWrapper', 'load_deploy_model',
-    'default_input_shape', 'preprocessor_metadata', 'export_onnx', 'check_onnx'
+    'EXPORTERS', 'MIN_OPSET', 'TensorExportWrapper', 'HeatmapExportWrapper',
+    'load_deploy_model', 'default_input_shape', 'preprocessor_metadata',
+    'export_onnx', 'check_onnx'
 ]
 
 #: ``dynamo``: torch.export-based exporter (torch's default since 2.9);
@@ -30,24 +31,33 @@ MIN_OPSET = 17
 INPUT_NAME, OUTPUT_NAME = 'input', 'heatmaps'
 
 
-class HeatmapExportWrapper(nn.Module):
-    """``forward(x)`` = ``estimator(x, None, 'tensor')``, the heatmaps.
+class TensorExportWrapper(nn.Module):
+    """``forward(x)`` = ``estimator(x, None, 'tensor')``: heatmaps, or
+    whatever the head returns (RTMPose: SimCC ``(x, y)`` logits).
 
     Args:
-        estimator (nn.Module): An MMPose top-down heatmap estimator.
+        estimator (nn.Module): An MMPose top-down estimator.
     """
 
     def __init__(self, estimator: nn.Module) -> None:
         super().__init__()
         self.estimator = estimator
 
+    def forward(self, x: Tensor):
+        return self.estimator(x, None, 'tensor')
+
+
+class HeatmapExportWrapper(TensorExportWrapper):
+    """:class:`TensorExportWrapper` of a heatmap model: the output must be
+    one ``(batch, K, H, W)`` tensor."""
+
     def forward(self, x: Tensor) -> Tensor:
-        out = self.estimator(x, None, 'tensor')
+        out = super().forward(x)
         if not isinstance(out, Tensor) or out.dim() != 4:
             got = tuple(out.shape) if isinstance(out, Tensor) else type(out)
-            raise ValueError('ONNX export supports heatmap models, whose '
-                             'tensor output is (batch, K, H, W); got '
-                             f'{got}')
+            raise InvalidInputError(
+                'ONNX export supports heatmap models, whose tensor output '
+                f'is (batch, K, H, W); got {got}')
         return out
 
 
@@ -56,9 +66,9 @@ def load_deploy_model(config: str,
                       device: str = 'cpu') -> nn.Module:
     """Build a pose estimator, load weights and fuse it for deployment.
 
-    Checkpoints load with ``torch.load(weights_only=True)``; ``import
-    levitpose`` installs the allow-list that lets MMEngine checkpoints
-    through.
+    Through :func:`levitpose.apis.init_pose_model`: the checkpoint is read
+    weights-only and must fit the config (a checkpoint of another model is
+    refused, naming the keys).
 
     Args:
         config (str): Config path or ``mmpose::`` name.
@@ -68,11 +78,12 @@ def load_deploy_model(config: str,
 
     Returns:
         nn.Module: The estimator in eval mode, after ``switch_to_deploy``.
-    """
-    from mmpose.apis import init_model
 
-    import levitpose  # noqa: F401  registers modules, safe loading
-    model = init_model(resolve_config(config), checkpoint, device=device)
+    Raises:
+        InvalidInputError: For a bad config or checkpoint.
+    """
+    from ..apis import init_pose_model
+    model = init_pose_model(config, checkpoint, device=device)
     model.switch_to_deploy()
     return model.eval()
 
@@ -89,8 +100,8 @@ def default_input_shape(cfg: Config) -> Tuple[int, int, int, int]:
     """
     codec = cfg.get('codec') or cfg.model.head.get('decoder')
     if not codec or 'input_size' not in codec:
-        raise ValueError('cannot find the input size in the config (no '
-                         'codec.input_size); pass --input-shape')
+        raise InvalidInputError('cannot find the input size in the config '
+                                '(no codec.input_size); pass --input-shape')
     w, h = codec['input_size']
     return 1, 3, int(h), int(w)
 
@@ -116,11 +127,15 @@ def export_onnx(estimator: nn.Module,
                 input_shape: Sequence[int],
                 opset: int = 18,
                 exporter: str = 'dynamo',
-                metadata: Optional[Dict[str, str]] = None) -> onnx.ModelProto:
-    """Export the heatmap output of ``estimator`` to ``output_file``.
+                metadata: Optional[Dict[str, str]] = None,
+                heatmaps: bool = True) -> onnx.ModelProto:
+    """Export the tensor output of ``estimator`` to ``output_file``.
+
+    The batch axis is dynamic. The benchmark exports its peers (RTMPose's
+    SimCC outputs included) with this function too.
 
     Args:
-        estimator (nn.Module): A (fused) top-down heatmap estimator.
+        estimator (nn.Module): A (fused) top-down estimator.
         output_file (str): Where to write the ``.onnx`` file.
         input_shape (Sequence[int]): ``(N, 3, h, w)`` of the example input.
         opset (int): ONNX opset, at least :data:`MIN_OPSET`. Defaults to 18
@@ -128,26 +143,38 @@ def export_onnx(estimator: nn.Module,
         exporter (str): One of :data:`EXPORTERS`. Defaults to ``'dynamo'``.
         metadata (dict, optional): String metadata to store in the model.
             Defaults to None.
+        heatmaps (bool): Require one ``(batch, K, H, W)`` output, named
+            ``heatmaps`` (what :mod:`levitpose_lite` decodes). Defaults to
+            True; False exports any output (``dynamo`` only).
 
     Returns:
         onnx.ModelProto: The saved model (checked by ``onnx.checker``).
+
+    Raises:
+        UsageError: On a bad ``exporter``, ``opset`` or ``input_shape``.
+        InvalidInputError: If ``heatmaps`` and the model's output is not
+            a heatmap tensor.
     """
     if exporter not in EXPORTERS:
-        raise ValueError(f'exporter must be one of {EXPORTERS}, got '
+        raise UsageError(f'exporter must be one of {EXPORTERS}, got '
                          f'{exporter!r}')
     if not isinstance(opset, int) or opset < MIN_OPSET:
-        raise ValueError(f'opset must be an int >= {MIN_OPSET}, got '
+        raise UsageError(f'opset must be an int >= {MIN_OPSET}, got '
                          f'{opset!r}')
-    if len(input_shape) != 4 or input_shape[1] != 3:
-        raise ValueError('input_shape must be (N, 3, h, w), got '
+    if len(input_shape) != 4 or input_shape[1] != 3 or min(input_shape) < 1:
+        raise UsageError('input_shape must be (N, 3, h, w), got '
                          f'{tuple(input_shape)}')
-    wrapper = HeatmapExportWrapper(estimator).eval()
+    if not heatmaps and exporter != 'dynamo':
+        raise UsageError('only the dynamo exporter exports non-heatmap '
+                         'outputs')
+    wrapper = (HeatmapExportWrapper
+               if heatmaps else TensorExportWrapper)(estimator).eval()
     example = torch.rand(*input_shape)
-    common = dict(
-        input_names=[INPUT_NAME],
-        output_names=[OUTPUT_NAME],
-        opset_version=opset)
+    common = dict(input_names=[INPUT_NAME], opset_version=opset)
+    if heatmaps:
+        common['output_names'] = [OUTPUT_NAME]
     with torch.no_grad():
+        wrapper(example)  # a model that is not exportable fails here
         if exporter == 'dynamo':
             batch = torch.export.Dim('batch', min=1, max=4096)
             torch.onnx.export(
@@ -199,14 +226,15 @@ def check_onnx(onnx_file: str,
             than the export's checks the dynamic axis). Defaults to (1, 2).
         seed (int): Seed of the random inputs. Defaults to 0.
 
+    The ONNX model runs in the session :mod:`levitpose_lite` builds.
+
     Returns:
         dict: Batch size -> ``{'max_abs_diff': ..., 'max_abs_output': ...}``
         (the second tells whether the difference is small relative to the
         heatmaps).
     """
-    import onnxruntime as ort
-    session = ort.InferenceSession(
-        onnx_file, providers=['CPUExecutionProvider'])
+    from levitpose_lite.backends import ort_session
+    session = ort_session(onnx_file)  # the session levitpose_lite runs
     generator = torch.Generator().manual_seed(seed)
     wrapper = HeatmapExportWrapper(estimator).eval()
     diffs = {}

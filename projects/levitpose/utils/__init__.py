@@ -1,9 +1,21 @@
-"""Utilities of LEViTPose (checkpoint safety, FLOP counting, ...)."""
+"""Utilities of LEViTPose: user-facing errors, config reading, safe and
+strict checkpoint loading, crash-safe writes (the ``atomic_local`` file
+backend), FLOP counting."""
+from .atomic_file import ATOMIC_BACKEND_ARGS, AtomicLocalBackend
 from .checkpoint import (InvalidCheckpointError, UnsafeCheckpointError,
                          safe_load_checkpoint)
+from .config import config_errors, load_config, resolve_config
+from .errors import (InvalidInputError, LEViTPoseError, MissingFileError,
+                     UsageError, describe_error)
 from .flops import get_config_complexity, get_model_complexity
+from .strict_load import (CheckpointMismatchError, load_state_dict_strictly,
+                          load_weights_strictly)
 
 __all__ = [
-    'get_config_complexity', 'get_model_complexity', 'InvalidCheckpointError',
-    'UnsafeCheckpointError', 'safe_load_checkpoint'
+    'ATOMIC_BACKEND_ARGS', 'AtomicLocalBackend', 'CheckpointMismatchError',
+    'InvalidCheckpointError', 'InvalidInputError', 'LEViTPoseError',
+    'MissingFileError', 'UnsafeCheckpointError', 'UsageError', 'config_errors',
+    'describe_error', 'get_config_complexity', 'get_model_complexity',
+    'load_config', 'load_state_dict_strictly', 'load_weights_strictly',
+    'resolve_config', 'safe_load_checkpoint'
 ]

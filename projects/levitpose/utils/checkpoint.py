@@ -47,6 +47,8 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
+from .errors import InvalidInputError, MissingFileError
+
 __all__ = [
     'CHECKPOINT_SAFE_GLOBALS', 'InvalidCheckpointError',
     'UnsafeCheckpointError', 'history_buffer_getattr', 'find_unsafe_globals',
@@ -60,16 +62,17 @@ MapLocation = Union[str, torch.device, Callable, dict, None]
 HISTORY_BUFFER_METHODS = ('min', 'max', 'mean', 'current')
 
 
-class InvalidCheckpointError(ValueError):
+class InvalidCheckpointError(InvalidInputError):
     """A file is not a whole PyTorch checkpoint (truncated, corrupted...)."""
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError, ValueError):
+class UnsafeCheckpointError(InvalidInputError, pickle.UnpicklingError):
     """A checkpoint needs globals that are not on the allow-list.
 
-    A :class:`pickle.UnpicklingError` (what torch raises for the same
-    refusal) and a :class:`ValueError` (a bad input, which CLIs report in
-    one line), so existing ``except`` clauses of either kind catch it.
+    A user-facing :class:`~levitpose.utils.InvalidInputError` (tools report
+    it in one line) and a :class:`pickle.UnpicklingError` (what torch
+    raises for the same refusal), so ``except`` clauses of either kind
+    catch it.
     """
 
 
@@ -186,7 +189,8 @@ def safe_load_checkpoint(filename: str,
         Any: The unpickled checkpoint (usually a dict).
 
     Raises:
-        FileNotFoundError: If ``filename`` is not a file.
+        MissingFileError: If ``filename`` is not a file (a
+            ``FileNotFoundError``).
         UnsafeCheckpointError: If the file needs a global that is not
             allow-listed; the one-line message names it.
         InvalidCheckpointError: If the file is not a whole checkpoint.
@@ -194,7 +198,7 @@ def safe_load_checkpoint(filename: str,
     install_safe_loading()
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
-        raise FileNotFoundError(f'checkpoint {filename} does not exist')
+        raise MissingFileError(f'checkpoint {filename} does not exist')
     try:
         return torch.load(
             filename, map_location=map_location, weights_only=True)

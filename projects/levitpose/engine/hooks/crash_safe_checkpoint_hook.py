@@ -1,72 +1,73 @@
-"""A ``CheckpointHook`` whose saves survive being killed half-way.
+"""The configs' checkpoint hook: crash-safe saves, strict loads, and a
+``--resume`` that says what it rejected.
 
-MMEngine 0.10.7 streams a checkpoint straight into ``epoch_N.pth``, writes
-``last_checkpoint`` in place, and deletes the oldest kept checkpoint
-*before* saving the new one. A SIGKILL during a save can therefore leave a
-truncated ``epoch_N.pth`` that ``last_checkpoint`` (or the user) points to,
-an empty ``last_checkpoint``, or no checkpoint at all. This hook:
+Saving. MMEngine 0.10.7 streams a checkpoint straight into ``epoch_N.pth``
+through its file backend's ``put``; a SIGKILL (or a full disk) during the
+write leaves a truncated ``epoch_N.pth`` that ``last_checkpoint`` names.
+This hook makes MMEngine save through the registered ``atomic_local``
+backend (:class:`levitpose.utils.AtomicLocalBackend`: a hidden partial file,
+fsync'd, then renamed), so every ``*.pth`` is complete, and overrides no
+private method of the hook or the Runner. ``last_checkpoint`` is written by
+MMEngine with a plain ``open``; :meth:`before_run` repairs it.
 
-* writes every checkpoint to a hidden ``.{name}.{pid}.partial`` file in the
-  same folder, fsyncs it and renames it (:func:`commit_file`), so a
-  ``*.pth`` is always complete;
-* rewrites ``last_checkpoint`` atomically, after the checkpoint is in place,
-  and only then removes the checkpoint that ``max_keep_ckpts`` retires;
-* in ``before_run`` (which MMEngine calls before ``load_or_resume``),
-  removes partial files of killed saves and, if ``last_checkpoint`` names a
-  missing or incomplete file, points it at the newest complete checkpoint,
-  so ``--resume`` (auto) continues from the last complete one.
+Loading. MMEngine loads ``load_from``/``--resume`` checkpoints with
+``strict=False``: a checkpoint of another model only logs size-mismatch
+warnings and the run evaluates (or trains) a half-random model.
+:meth:`after_load_checkpoint`, which MMEngine calls before it copies the
+weights, loads them with :func:`levitpose.utils.load_state_dict_strictly`
+and so refuses such a checkpoint with one line naming the keys.
+
+Resuming. :meth:`before_run` (called before ``load_or_resume``) removes
+partial files of killed saves and, if ``last_checkpoint`` names a missing
+or incomplete file, points it at the newest complete checkpoint. When
+``--resume`` (auto) finds no usable checkpoint, a WARNING names each file it
+rejected and why before training starts from scratch.
 
 Selected by ``default_hooks.checkpoint.type`` in
 ``configs/_base_/levitpose_runtime.py``, so it works with any Runner:
-``mim train mmpose`` (MMPose's ``tools/train.py``) and ours alike.
-Non-local storage backends fall back to MMEngine's behaviour.
+``mim train/test mmpose`` (MMPose's tools) and ours alike. Non-local
+storage backends keep MMEngine's behaviour.
 """
 import glob
+import logging
 import os
 import os.path as osp
 import re
-from typing import Any, Iterator, Optional
+from typing import List, Optional, Tuple
 
 from mmengine.dist import barrier, is_main_process
 from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmengine.runner import find_latest_checkpoint
 from mmpose.registry import HOOKS
 
-from levitpose.utils.atomic_file import (PARTIAL_SUFFIX, atomic_write_text,
-                                         commit_file, is_complete_checkpoint,
-                                         partial_file_name)
+from levitpose.utils.atomic_file import (ATOMIC_BACKEND_ARGS, PARTIAL_SUFFIX,
+                                         AtomicLocalBackend,
+                                         checkpoint_problem)
+from levitpose.utils.strict_load import load_state_dict_strictly, state_dict_of
 
 __all__ = ['CrashSafeCheckpointHook']
 
 LAST_CHECKPOINT = 'last_checkpoint'  # the pointer file MMEngine resumes from
 
 
-class _AtomicSaveRunner:
-    """Runner proxy whose ``save_checkpoint`` goes through the hook."""
-
-    def __init__(self, runner: Any, hook: 'CrashSafeCheckpointHook') -> None:
-        self._runner = runner
-        self._hook = hook
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._runner, name)
-
-    def save_checkpoint(self, out_dir: str, filename: str, *args,
-                        **kwargs) -> None:
-        self._hook._save_atomically(self._runner, out_dir, filename, *args,
-                                    **kwargs)
-
-
 @HOOKS.register_module()
 class CrashSafeCheckpointHook(CheckpointHook):
-    """:class:`mmengine.hooks.CheckpointHook` with crash-safe saving.
+    """:class:`mmengine.hooks.CheckpointHook` with atomic saves and strict
+    loads.
 
-    Takes the same arguments as ``CheckpointHook``.
+    Takes the same arguments as ``CheckpointHook``; without
+    ``backend_args`` (and ``file_client_args``) checkpoints are written
+    through the ``atomic_local`` backend.
     """
 
-    def _is_local(self) -> bool:
-        return isinstance(getattr(self, 'file_backend', None), LocalBackend)
+    def __init__(self, *args, **kwargs) -> None:
+        if kwargs.get('backend_args') is None and kwargs.get(
+                'file_client_args') is None:
+            kwargs['backend_args'] = dict(ATOMIC_BACKEND_ARGS)
+        super().__init__(*args, **kwargs)
 
     def _local_out_dir(self, runner) -> Optional[str]:
         """``out_dir`` as ``before_train`` will resolve it, if local.
@@ -86,10 +87,28 @@ class CrashSafeCheckpointHook(CheckpointHook):
     def before_run(self, runner) -> None:
         """Clean up after a killed save, before MMEngine resumes."""
         out_dir = self._local_out_dir(runner)
-        if out_dir is not None and is_main_process() and osp.isdir(out_dir):
-            self._remove_partial_files(out_dir)
+        if out_dir is not None and is_main_process():
+            if osp.isdir(out_dir):
+                self._remove_partial_files(out_dir)
             self._repair_last_checkpoint(runner, out_dir)
         barrier()  # other ranks read `last_checkpoint` in load_or_resume
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Load the weights strictly, before MMEngine's lenient load.
+
+        Raises:
+            CheckpointMismatchError: If the checkpoint does not fit the
+                model, naming the keys.
+        """
+        source = (
+            runner.cfg.get('load_from')
+            or find_latest_checkpoint(runner.work_dir) or 'being loaded')
+        filename = getattr(runner.cfg, 'filename', None)
+        target = f'config {filename}' if filename else 'the model'
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        load_state_dict_strictly(model, state_dict_of(checkpoint, source),
+                                 source, target)
 
     def _remove_partial_files(self, out_dir: str) -> None:
         pattern = osp.join(glob.escape(out_dir), f'.*{PARTIAL_SUFFIX}')
@@ -99,9 +118,11 @@ class CrashSafeCheckpointHook(CheckpointHook):
                 f'Removed {path}, left by an interrupted save.',
                 logger='current')
 
-    def _complete_checkpoints(self, out_dir: str) -> Iterator[str]:
-        """Complete checkpoints named by ``filename_tmpl`` in ``out_dir``,
-        newest (highest step) first, checked lazily."""
+    def _checkpoints(self, out_dir: str) -> List[str]:
+        """Checkpoints named by ``filename_tmpl`` in ``out_dir``, newest
+        (highest step) first."""
+        if not osp.isdir(out_dir):
+            return []
         regex = re.compile(
             re.escape(self.filename_tmpl).replace(r'\{\}', r'(\d+)') + '$')
         found = []
@@ -109,84 +130,48 @@ class CrashSafeCheckpointHook(CheckpointHook):
             match = regex.match(name)
             if match:
                 found.append((int(match.group(1)), name))
-        for _, name in sorted(found, reverse=True):
-            path = osp.join(out_dir, name)
-            if is_complete_checkpoint(path):
-                yield path
+        return [osp.join(out_dir, name) for _, name in sorted(found)[::-1]]
 
     def _repair_last_checkpoint(self, runner, out_dir: str) -> None:
         pointer = osp.join(runner.work_dir, LAST_CHECKPOINT)
         target: Optional[str] = None
+        rejected: List[Tuple[str, str]] = []
         if osp.isfile(pointer):
             with open(pointer) as f:
                 target = f.read().strip()
-            if target and is_complete_checkpoint(target):
+            problem = checkpoint_problem(target) if target else None
+            if target and problem is None:
                 return
-        newest = next(self._complete_checkpoints(out_dir), None)
+            rejected.append((pointer, f'it names {target!r}, but {problem}'
+                             if target else 'it is empty'))
+        newest = None
+        for path in self._checkpoints(out_dir):
+            problem = checkpoint_problem(path)
+            if problem is None:
+                newest = path
+                break
+            rejected.append((path, problem))
+        auto_resume = runner.cfg.get('resume',
+                                     False) and not runner.cfg.get('load_from')
+        level = logging.WARNING if auto_resume and rejected else logging.INFO
+        reasons = '; '.join(f'rejected {path}: {why}'
+                            for path, why in rejected)
         if newest is not None:
-            atomic_write_text(pointer, newest)
-            was = ('was missing' if target is None else
-                   f'named {target!r}, which is missing or incomplete')
+            AtomicLocalBackend().put_text(newest, pointer)
             print_log(
-                f'{pointer} {was}; it now names {newest}, the newest '
-                'complete checkpoint.',
-                logger='current')
-        elif target is not None:
+                f'{reasons + "; " if reasons else ""}{pointer} now names '
+                f'{newest}, the newest complete checkpoint.',
+                logger='current',
+                level=level)
+            return
+        if target is not None:
             os.remove(pointer)
+        if auto_resume:
             print_log(
-                f'Removed {pointer}: it named {target!r}, which is missing '
-                'or incomplete, and no complete checkpoint was found.',
-                logger='current')
-
-    def _save_atomically(self, runner, out_dir: str, filename: str, *args,
-                         **kwargs) -> None:
-        """``runner.save_checkpoint`` into a partial file, then commit it."""
-        partial = partial_file_name(filename)
-        runner.save_checkpoint(out_dir, partial, *args, **kwargs)
-        if is_main_process():
-            commit_file(
-                osp.join(out_dir, partial), osp.join(out_dir, filename))
-
-    def _save_checkpoint_with_step(self, runner, step, meta) -> None:
-        """Save, update ``last_checkpoint``, then retire old checkpoints."""
-        if not self._is_local():
-            super()._save_checkpoint_with_step(runner, step, meta)
-            return
-        runner = getattr(runner, '_runner', runner)  # unwrap the proxy
-        retired = None
-        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and
-                                            self.keep_ckpt_ids[-1] == step):
-            if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
-                retired = self.keep_ckpt_ids.popleft()
-            self.keep_ckpt_ids.append(step)
-            runner.message_hub.update_info('keep_ckpt_ids',
-                                           list(self.keep_ckpt_ids))
-        filename = self.filename_tmpl.format(step)
-        self.last_ckpt = osp.join(self.out_dir, filename)
-        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
-        self._save_atomically(
-            runner,
-            self.out_dir,
-            filename,
-            self.file_client_args,
-            save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler,
-            meta=meta,
-            by_epoch=self.by_epoch,
-            backend_args=self.backend_args,
-            **self.args)
-        if not is_main_process():
-            return
-        atomic_write_text(
-            osp.join(runner.work_dir, LAST_CHECKPOINT), self.last_ckpt)
-        if retired is not None and retired != step:
-            path = osp.join(self.out_dir, self.filename_tmpl.format(retired))
-            if osp.isfile(path):
-                os.remove(path)
-
-    def _save_best_checkpoint(self, runner, metrics) -> None:
-        """MMEngine's best-checkpoint logic, with atomic writes."""
-        if not self._is_local():
-            super()._save_best_checkpoint(runner, metrics)
-            return
-        super()._save_best_checkpoint(_AtomicSaveRunner(runner, self), metrics)
+                f'--resume found no usable checkpoint in {out_dir}'
+                f'{": " + reasons if reasons else ""}; training starts '
+                'from scratch.',
+                logger='current',
+                level=logging.WARNING)
+        elif reasons:
+            print_log(reasons, logger='current', level=logging.INFO)

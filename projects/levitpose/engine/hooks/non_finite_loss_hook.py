@@ -5,11 +5,14 @@ from typing import Any, Dict, Optional
 from mmengine.hooks import Hook
 from mmpose.registry import HOOKS
 
+from levitpose.utils.errors import LEViTPoseError
+
 __all__ = ['NonFiniteLossError', 'NonFiniteLossHook']
 
 
-class NonFiniteLossError(FloatingPointError):
-    """A training loss became NaN or infinite."""
+class NonFiniteLossError(LEViTPoseError, FloatingPointError):
+    """A training loss became NaN or infinite (bad data or learning rate:
+    a user-facing error, exit status 1)."""
 
 
 @HOOKS.register_module()

@@ -8,15 +8,15 @@ without LEViTPose's allow-list, and :func:`mmpose.apis.init_model` gets
 the dataset's metainfo from it.
 """
 import hashlib
-import os
 import os.path as osp
 from typing import Any, Dict
 
 import numpy as np
-import torch
+from mmengine.runner import save_checkpoint
 
-from levitpose.utils import safe_load_checkpoint
-from levitpose.utils.atomic_file import commit_file, partial_file_name
+from .atomic_file import ATOMIC_BACKEND_ARGS
+from .checkpoint import safe_load_checkpoint
+from .errors import InvalidInputError
 
 __all__ = ['publish_checkpoint', 'to_plain']
 
@@ -25,7 +25,8 @@ META_KEYS = ('epoch', 'iter', 'seed', 'mmengine_version', 'dataset_meta',
 
 
 def to_plain(value: Any) -> Any:
-    """Convert NumPy arrays and scalars inside ``value`` to Python values.
+    """Convert NumPy arrays and scalars inside ``value`` to Python values,
+    so that the weights-only unpickler needs no NumPy globals.
 
     Args:
         value (Any): Nested dicts, lists and tuples of anything.
@@ -54,13 +55,14 @@ def publish_checkpoint(src: str, dst: str) -> Dict[str, Any]:
         dict: ``path``, ``size`` (bytes), ``sha256`` and ``num_tensors``.
 
     Raises:
-        FileNotFoundError: If ``src`` does not exist.
-        KeyError: If ``src`` has no ``state_dict``.
+        MissingFileError: If ``src`` does not exist.
+        InvalidInputError: If ``src`` has no ``state_dict``.
     """
     checkpoint = safe_load_checkpoint(src)
-    if 'state_dict' not in checkpoint:
-        raise KeyError(f'checkpoint {src} has no state_dict; its keys are '
-                       f'{sorted(checkpoint)}')
+    if not isinstance(checkpoint, dict) or 'state_dict' not in checkpoint:
+        keys = sorted(checkpoint) if isinstance(checkpoint, dict) else []
+        raise InvalidInputError(f'checkpoint {src} has no state_dict; its '
+                                f'keys are {keys}')
     state_dict = {
         key: value.detach().cpu().clone()
         for key, value in checkpoint['state_dict'].items()
@@ -70,11 +72,7 @@ def publish_checkpoint(src: str, dst: str) -> Dict[str, Any]:
         state_dict=state_dict,
         meta=to_plain({key: meta[key]
                        for key in META_KEYS if key in meta}))
-    out_dir = osp.dirname(osp.abspath(dst))
-    os.makedirs(out_dir, exist_ok=True)
-    partial = osp.join(out_dir, partial_file_name(osp.basename(dst)))
-    torch.save(published, partial)
-    commit_file(partial, dst)
+    save_checkpoint(published, dst, backend_args=ATOMIC_BACKEND_ARGS)
     with open(dst, 'rb') as file:
         digest = hashlib.sha256(file.read()).hexdigest()
     return dict(

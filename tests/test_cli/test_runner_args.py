@@ -5,7 +5,7 @@ import pytest
 import torch.distributed as torch_dist
 from mmengine.config import Config
 
-from levitpose.engine import close_distributed, init_cpu_distributed
+from levitpose.cli import close_distributed, init_cpu_distributed
 
 
 def _free_port() -> int:

@@ -7,58 +7,40 @@ frame after frame, with a varying number and size of boxes, and records the
 process RSS after each frame; :func:`growth_after_warmup` is the figure
 compared with the budget (20 MB in ``tools/analysis_tools/memory_check.py``).
 """
-import os
-import os.path as osp
 from typing import Iterator, List, Sequence
 
-import cv2
 import numpy as np
 
-__all__ = ['iter_frames', 'frame_boxes', 'rss_curve', 'growth_after_warmup']
+from ..utils.errors import InvalidInputError, UsageError
+from .inputs import iter_frames, open_input
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
+__all__ = ['cycle_frames', 'frame_boxes', 'rss_curve', 'growth_after_warmup']
+
 MIB = 2**20
 
 
-def iter_frames(source: str) -> Iterator[np.ndarray]:
-    """Yield BGR frames from a video, an image or a folder of images,
-    starting over at the end, forever.
+def cycle_frames(source: str) -> Iterator[np.ndarray]:
+    """Yield the readable BGR frames of a video, an image or a folder of
+    images (:func:`~levitpose.demo_app.iter_frames`), starting over at the
+    end, forever.
 
     Args:
         source (str): Video file, image file or folder of images.
 
     Raises:
-        FileNotFoundError: If ``source`` does not exist.
-        ValueError: If it holds no readable frame.
+        MissingFileError: If ``source`` does not exist.
+        InvalidInputError: If it holds no readable frame.
     """
-    if not osp.exists(source):
-        raise FileNotFoundError(f'input not found: {source}')
-    if osp.isdir(source):
-        files = sorted(
-            osp.join(source, name) for name in os.listdir(source)
-            if name.lower().endswith(IMAGE_EXTENSIONS))
-    elif source.lower().endswith(IMAGE_EXTENSIONS):
-        files = [source]
-    else:
-        files = None
+    opened = open_input(source)
     while True:
         produced = False
-        if files is None:
-            capture = cv2.VideoCapture(source)
-            ok, frame = capture.read()
-            while ok:
+        for frame in iter_frames(opened):
+            if frame.image is not None:
                 produced = True
-                yield frame
-                ok, frame = capture.read()
-            capture.release()
-        else:
-            for path in files:
-                frame = cv2.imread(path)
-                if frame is not None:
-                    produced = True
-                    yield frame
+                yield frame.image
         if not produced:
-            raise ValueError(f'no readable image or video frame in {source}')
+            raise InvalidInputError(
+                f'no readable image or video frame in {source}')
 
 
 def frame_boxes(index: int, width: int, height: int) -> np.ndarray:
@@ -81,8 +63,9 @@ def rss_curve(model, source: str, num_frames: int) -> List[float]:
     """RSS in MiB after each of ``num_frames`` inference calls.
 
     Args:
-        model (torch.nn.Module): From :func:`mmpose.apis.init_model`.
-        source (str): Video, image or folder (see :func:`iter_frames`).
+        model (torch.nn.Module): From
+            :func:`levitpose.apis.init_pose_model`.
+        source (str): Video, image or folder (see :func:`cycle_frames`).
         num_frames (int): Frames to run (the source is cycled).
 
     Returns:
@@ -92,10 +75,10 @@ def rss_curve(model, source: str, num_frames: int) -> List[float]:
     from mmpose.apis import inference_topdown
 
     if num_frames < 1:
-        raise ValueError(f'num_frames must be >= 1, got {num_frames}')
+        raise UsageError(f'num_frames must be >= 1, got {num_frames}')
     process = psutil.Process()
     curve = []
-    for index, frame in zip(range(num_frames), iter_frames(source)):
+    for index, frame in zip(range(num_frames), cycle_frames(source)):
         height, width = frame.shape[:2]
         inference_topdown(model, frame, frame_boxes(index, width, height))
         curve.append(process.memory_info().rss / MIB)
@@ -122,7 +105,7 @@ def growth_after_warmup(curve: Sequence[float],
         float: The growth in MiB (0 if memory went down).
     """
     if warmup < 0 or window < 1 or warmup + window > len(curve):
-        raise ValueError(
+        raise UsageError(
             f'need warmup >= 0, window >= 1 and warmup + window <= '
             f'{len(curve)} frames, got warmup={warmup}, window={window}')
     first = float(np.median(curve[warmup:warmup + window]))

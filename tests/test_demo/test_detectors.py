@@ -2,8 +2,7 @@
 import cv2
 import numpy as np
 
-from levitpose.apis import HOGPersonDetector
-from levitpose.apis.person_detectors import nms_boxes
+from levitpose.demo_app import HOGPersonDetector, nms_boxes
 
 
 def iou(a, b):

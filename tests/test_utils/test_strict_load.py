@@ -1,10 +1,12 @@
-"""levitpose.apis.load_weights_strictly names every key that does not fit."""
+"""levitpose.utils.strict_load: one strict loader, naming every key that
+does not fit."""
 import pytest
 import torch
 from torch import nn
 
-from levitpose.apis import (InvalidInputError, MissingFileError,
-                            load_weights_strictly)
+from levitpose.utils import (CheckpointMismatchError, InvalidInputError,
+                             MissingFileError, load_state_dict_strictly,
+                             load_weights_strictly)
 
 
 def small_model():
@@ -61,10 +63,22 @@ def test_not_a_checkpoint_is_refused(tmp_path):
     path = tmp_path / 'text.pth'
     path.write_text('definitely not a checkpoint')
     with pytest.raises(
-            InvalidInputError, match='cannot read checkpoint .*text.pth'):
+            InvalidInputError,
+            match='text.pth is not a valid PyTorch checkpoint'):
         load_weights_strictly(small_model(), str(path))
 
 
 def test_missing_checkpoint_is_refused(tmp_path):
     with pytest.raises(MissingFileError, match='does not exist'):
         load_weights_strictly(small_model(), str(tmp_path / 'none.pth'))
+
+
+def test_refused_state_leaves_the_model_unchanged():
+    model = small_model()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    state = {k: torch.ones_like(v) for k, v in before.items()}
+    state['0.bias'] = torch.ones(5)
+    with pytest.raises(CheckpointMismatchError, match='does not fit net'):
+        load_state_dict_strictly(model, state, 'ckpt', 'net')
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before[key])

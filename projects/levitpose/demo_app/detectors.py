@@ -5,10 +5,10 @@ from typing import Optional, Tuple
 import cv2
 import numpy as np
 
-from .config import load_config
-from .device import check_device
-from .errors import InvalidInputError
-from .weights import load_weights_strictly
+from ..apis.device import check_device
+from ..utils.config import config_errors, load_config
+from ..utils.errors import InvalidInputError
+from ..utils.strict_load import load_weights_strictly
 
 __all__ = ['HOGPersonDetector', 'MMDetPersonDetector', 'nms_boxes']
 
@@ -119,13 +119,8 @@ class MMDetPersonDetector:
                 f'config {config} is not an MMDetection config (it needs '
                 '"model" and "test_dataloader")')
         cfg = adapt_mmdet_pipeline(cfg)
-        try:
+        with config_errors(f'a detector from config {config}'):
             model = init_detector(cfg, None, device='cpu')
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            detail = str(err).strip().splitlines()[0] if str(err) else ''
-            raise InvalidInputError(
-                f'cannot build a detector from config {config}: '
-                f'{type(err).__name__}: {detail}') from err
         ckpt = load_weights_strictly(model, checkpoint,
                                      f'detector config {config}')
         meta = ckpt.get('meta', {}).get('dataset_meta')

@@ -1,5 +1,6 @@
 """Steady memory: RSS does not grow during top-down inference over many
-frames (levitpose.utils.memory_check, tools/analysis_tools/memory_check.py).
+frames (levitpose.demo_app.memory_check,
+tools/analysis_tools/memory_check.py).
 """
 import mmap
 import subprocess
@@ -10,7 +11,9 @@ import mmpose.apis
 import pytest
 import torch
 
-from levitpose.utils.memory_check import growth_after_warmup, rss_curve
+from levitpose.apis import init_pose_model
+from levitpose.demo_app.memory_check import growth_after_warmup, rss_curve
+from levitpose.utils import UsageError
 
 REPO = Path(__file__).resolve().parents[2]
 VIDEO = REPO / '..' / 'shared' / 'data' / 'mmpose' / 'demo' / 'resources' / \
@@ -25,7 +28,7 @@ LIMIT_MIB = 20.0
 @pytest.mark.slow
 def test_inference_rss_is_steady_after_warmup():
     torch.set_num_threads(1)
-    model = mmpose.apis.init_model(str(CONFIG), None, device='cpu')
+    model = init_pose_model(str(CONFIG))
     curve = rss_curve(model, str(VIDEO), FRAMES)
     assert len(curve) == FRAMES
     assert growth_after_warmup(curve, WARMUP, WINDOW) <= LIMIT_MIB
@@ -54,7 +57,7 @@ def test_transient_peaks_are_not_growth():
 
 
 def test_bad_window_raises():
-    with pytest.raises(ValueError, match='warmup'):
+    with pytest.raises(UsageError, match='warmup'):
         growth_after_warmup([1.0] * 10, 5, 8)
 
 
@@ -67,5 +70,6 @@ def test_cli_rejects_missing_input(tmp_path):
                           capture_output=True,
                           text=True,
                           timeout=120)
-    assert proc.returncode == 2
-    assert 'missing.mp4' in proc.stderr and 'Traceback' not in proc.stderr
+    assert proc.returncode == 1  # a bad input, not a bad command line
+    assert proc.stderr.startswith('error: ') and 'missing.mp4' in proc.stderr
+    assert 'Traceback' not in proc.stderr

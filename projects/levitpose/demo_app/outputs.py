@@ -1,49 +1,40 @@
-"""Write demo outputs atomically: to a hidden partial file in the target
-folder, renamed over the target only once complete, so an interrupted run
-never leaves a half-written image, JSON file or video."""
-import json
+"""Write demo outputs atomically, so that an interrupted run never leaves a
+half-written image, JSON file or video.
+
+Images and JSON go through the ``atomic_local`` file backend
+(:class:`levitpose.utils.AtomicLocalBackend`); a video, which OpenCV writes
+frame by frame, goes to a hidden partial file renamed over the target once
+complete.
+"""
 import os
 import os.path as osp
 from typing import Any, Optional, Tuple
 
 import cv2
+import mmengine
 import numpy as np
 
-from ..utils.atomic_file import atomic_write_text, commit_file
-from .errors import InvalidInputError
+from ..utils.atomic_file import (ATOMIC_BACKEND_ARGS, commit_file,
+                                 partial_file_name)
+from ..utils.errors import InvalidInputError
 
-__all__ = ['to_builtin', 'write_json', 'write_image', 'AtomicVideoWriter']
-
-
-def to_builtin(obj: Any) -> Any:
-    """Turn NumPy arrays/scalars inside ``obj`` into lists and numbers."""
-    if isinstance(obj, dict):
-        return {str(k): to_builtin(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_builtin(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
+__all__ = ['write_json', 'write_image', 'AtomicVideoWriter']
 
 
 def write_json(path: str, obj: Any) -> None:
-    """Write ``obj`` as indented JSON, atomically.
+    """Write ``obj`` as indented JSON, atomically (``mmengine.dump``:
+    NumPy arrays and scalars become lists and numbers).
 
     Args:
         path (str): Target file.
-        obj (Any): JSON-able data; NumPy values become lists/numbers.
+        obj (Any): JSON-able data.
     """
-    atomic_write_text(path, json.dumps(to_builtin(obj), indent='\t'))
-
-
-def _partial_path(path: str) -> str:
-    """A hidden name beside ``path`` that keeps its extension (OpenCV picks
-    the encoder from the extension)."""
-    folder, name = osp.split(path)
-    stem, ext = osp.splitext(name)
-    return osp.join(folder, f'.{stem}.{os.getpid()}.partial{ext}')
+    mmengine.dump(
+        obj,
+        path,
+        file_format='json',
+        indent='\t',
+        backend_args=ATOMIC_BACKEND_ARGS)
 
 
 def write_image(path: str, img: np.ndarray) -> None:
@@ -57,15 +48,7 @@ def write_image(path: str, img: np.ndarray) -> None:
     ok, buf = cv2.imencode(osp.splitext(path)[1] or '.png', img)
     if not ok:
         raise InvalidInputError(f'OpenCV cannot encode an image as {path}')
-    partial = _partial_path(path)
-    try:
-        with open(partial, 'wb') as f:
-            f.write(buf.tobytes())
-        commit_file(partial, path)
-    except BaseException:
-        if osp.exists(partial):
-            os.remove(partial)
-        raise
+    mmengine.fileio.put(buf.tobytes(), path, backend_args=ATOMIC_BACKEND_ARGS)
 
 
 class AtomicVideoWriter:
@@ -90,7 +73,11 @@ class AtomicVideoWriter:
     def __init__(self, path: str, fps: float) -> None:
         self.path = path
         self.fps = fps
-        self.partial = _partial_path(path)
+        stem, ext = osp.splitext(osp.basename(path))
+        # OpenCV picks the container by the extension: keep it last
+        self.partial = osp.join(
+            osp.dirname(path),
+            partial_file_name(stem) + ext)
         self._writer: Optional[cv2.VideoWriter] = None
         self._size: Optional[Tuple[int, int]] = None
 

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 
-from levitpose.engine import publish_checkpoint
 from levitpose.engine.hooks.rng_state_hook import get_rng_state
+from levitpose.utils.publish import publish_checkpoint
 
 
 def _training_checkpoint(path) -> dict:

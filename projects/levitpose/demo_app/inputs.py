@@ -1,0 +1,195 @@
+"""What an input path is (image, folder of images, video) and its frames.
+
+:func:`open_input` refuses a path that cannot be an input at all (missing,
+not media, an empty folder, a video without one decodable frame).
+:func:`iter_frames` then yields every image or video frame as an
+:class:`InputFrame`; an item that cannot be read (a corrupt image among good
+ones, undecodable video frames) is yielded with its ``error`` instead of
+ending the run, so the caller processes all the good ones.
+"""
+import os
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Iterator, List, Optional, Tuple
+
+import cv2
+import numpy as np
+
+from ..apis.pose_model import read_image
+from ..utils.errors import InvalidInputError, MissingFileError
+
+__all__ = [
+    'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'InputSource', 'InputFrame',
+    'open_input', 'iter_frames'
+]
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.mpg', '.mpeg',
+                    '.m4v')
+DEFAULT_FPS = 25.
+
+
+@dataclass
+class InputSource:
+    """A validated input.
+
+    Args:
+        kind (str): ``'image'``, ``'folder'`` or ``'video'``.
+        path (str): The path given.
+        images (list[str]): Image files to process (one for ``'image'``,
+            sorted for ``'folder'``, empty for ``'video'``).
+        num_frames (int): Frames of a video as its header states them;
+            0 if unknown or not a video.
+        fps (float): Frame rate of a video; 0 if not a video.
+        frame_size (tuple[int, int]): ``(w, h)`` of a video's frames.
+    """
+    kind: str
+    path: str
+    images: List[str] = field(default_factory=list)
+    num_frames: int = 0
+    fps: float = 0.
+    frame_size: Tuple[int, int] = (0, 0)
+
+
+@dataclass
+class InputFrame:
+    """One image of a folder, or one run of video frames.
+
+    Args:
+        name (str): The image path, or ``'<video> frame N'`` (``'frames
+            N-M'`` for a run of unreadable frames).
+        index (int): Position in the input (frame id of a video).
+        image (np.ndarray, optional): ``(H, W, 3)`` BGR; None if unreadable.
+        error (InvalidInputError, optional): Why it could not be read.
+    """
+    name: str
+    index: int
+    image: Optional[np.ndarray] = None
+    error: Optional[InvalidInputError] = None
+
+
+def _extension(path: str) -> str:
+    return osp.splitext(path)[1].lower()
+
+
+def _open_video(path: str) -> InputSource:
+    capture = cv2.VideoCapture(path)
+    try:
+        ok, frame = capture.read() if capture.isOpened() else (False, None)
+        if not ok or frame is None:
+            raise InvalidInputError(
+                f'cannot read video {path}: OpenCV could not decode any '
+                'frame (corrupt file or unsupported codec)')
+        fps = capture.get(cv2.CAP_PROP_FPS)
+        num_frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    finally:
+        capture.release()
+    height, width = frame.shape[:2]
+    return InputSource(
+        'video',
+        path,
+        num_frames=max(num_frames, 0),
+        fps=fps if fps > 0 else DEFAULT_FPS,
+        frame_size=(width, height))
+
+
+def _list_folder(path: str) -> InputSource:
+    images = sorted(
+        osp.join(path, name) for name in os.listdir(path)
+        if _extension(name) in IMAGE_EXTENSIONS
+        and osp.isfile(osp.join(path, name)))
+    if not images:
+        raise InvalidInputError(f'folder {path} has no images (looked for '
+                                f'{", ".join(IMAGE_EXTENSIONS)})')
+    return InputSource('folder', path, images=images)
+
+
+def open_input(path: str) -> InputSource:
+    """Classify and validate an input path.
+
+    An image is decoded once here; a video must yield its first frame; a
+    folder must hold at least one image file (each is read, and may fail,
+    in :func:`iter_frames`).
+
+    Args:
+        path (str): An image, a folder of images, or a video.
+
+    Returns:
+        InputSource: The validated input.
+
+    Raises:
+        MissingFileError: If ``path`` does not exist.
+        InvalidInputError: If it is neither an image, a video nor a folder
+            with images, or cannot be decoded.
+    """
+    if osp.isdir(path):
+        return _list_folder(path)
+    if not osp.exists(path):
+        raise MissingFileError(f'input {path} does not exist')
+    ext = _extension(path)
+    if ext in IMAGE_EXTENSIONS:
+        read_image(path)
+        return InputSource('image', path, images=[path])
+    if ext in VIDEO_EXTENSIONS:
+        return _open_video(path)
+    raise InvalidInputError(
+        f'input {path} is neither an image ({", ".join(IMAGE_EXTENSIONS)}) '
+        f'nor a video ({", ".join(VIDEO_EXTENSIONS)}) nor a folder')
+
+
+def _image_frames(source: InputSource) -> Iterator[InputFrame]:
+    for index, path in enumerate(source.images):
+        try:
+            yield InputFrame(path, index, image=read_image(path))
+        except InvalidInputError as err:
+            yield InputFrame(path, index, error=err)
+
+
+def _unreadable_run(path: str, first: int, last: int) -> InputFrame:
+    which = f'frame {first}' if first == last else f'frames {first}-{last}'
+    return InputFrame(
+        f'{path} {which}',
+        first,
+        error=InvalidInputError(
+            f'cannot decode {which} of video {path} (corrupt or truncated)'))
+
+
+def _video_frames(source: InputSource) -> Iterator[InputFrame]:
+    """Every frame; a frame OpenCV cannot decode before the frame count of
+    the header is skipped (FFmpeg resumes at the next good packet) and
+    reported, one item per run of unreadable frames."""
+    capture = cv2.VideoCapture(source.path)
+    try:
+        index, bad_from = 0, None
+        while True:
+            ok, frame = capture.read()
+            if not ok and index >= source.num_frames:
+                break
+            if ok and bad_from is not None:
+                yield _unreadable_run(source.path, bad_from, index - 1)
+                bad_from = None
+            if ok:
+                yield InputFrame(
+                    f'{source.path} frame {index}', index, image=frame)
+            elif bad_from is None:
+                bad_from = index
+            index += 1
+        if bad_from is not None:
+            yield _unreadable_run(source.path, bad_from, index - 1)
+    finally:
+        capture.release()
+
+
+def iter_frames(source: InputSource) -> Iterator[InputFrame]:
+    """Yield every image of an image/folder input, or every frame of a
+    video, in order; unreadable ones carry an ``error`` instead.
+
+    Args:
+        source (InputSource): From :func:`open_input`.
+
+    Yields:
+        InputFrame: One image or frame (or a run of unreadable frames).
+    """
+    if source.kind == 'video':
+        return _video_frames(source)
+    return _image_frames(source)
