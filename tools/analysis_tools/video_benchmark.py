@@ -1,0 +1,263 @@
+"""End-to-end speed and identity stability of tracked video pose with the
+torch-free runtime (``levitpose_lite.tracker.PoseTracker``).
+
+For each detection interval (``--intervals``, default every frame and every
+5th) and each pose mode (all people of a frame in one batched
+``session.run``, or one call per person as rtmlib does), the tracker runs
+over the whole video; frames are decoded beforehand, so frames/s counts
+detection + pose + tracking + smoothing. When the video has a ground-truth
+file (``<video>.json`` from ``tools/misc/make_pan_video.py``), identity
+switches are counted: each ground-truth person is matched per frame to the
+tracked box of highest IoU (at least 0.3, one-to-one, greedy) and a switch
+is a change of its matched track id (the MOT convention).
+
+Example::
+
+    python tools/analysis_tools/video_benchmark.py levitpose-t.onnx \\
+        --video demo/resources/crowdpose_103319_pan.mp4 --out-dir results
+
+writes ``video_benchmark.{md,png}`` to ``--out-dir``. Without
+``--det-onnx`` the offline HOG fallback detector is used.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+import time
+
+DEFAULT_VIDEO = osp.join('demo', 'resources', 'crowdpose_103319_pan.mp4')
+#: Least IoU between a ground-truth box and a tracked box of that person.
+GT_IOU_THR = 0.3
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Tracked video pose: frames/s and id switches.')
+    parser.add_argument('onnx', help='pose model from pytorch2onnx.py')
+    parser.add_argument(
+        '--video',
+        default=DEFAULT_VIDEO,
+        help=f'the video (default: {DEFAULT_VIDEO})')
+    parser.add_argument(
+        '--gt',
+        default=None,
+        help='ground-truth boxes JSON (default: the video\'s .json, if any)')
+    parser.add_argument(
+        '--det-onnx',
+        default=None,
+        help='ONNX person detector exported from MMDetection (default: the '
+        'HOG fallback)')
+    parser.add_argument(
+        '--intervals',
+        type=int,
+        nargs='+',
+        default=[1, 5],
+        help='detection intervals to compare (default: 1 5)')
+    parser.add_argument(
+        '--max-frames',
+        type=int,
+        default=None,
+        help='use only the first frames (default: all)')
+    parser.add_argument(
+        '--threads', type=int, default=2, help='ONNX Runtime threads')
+    parser.add_argument(
+        '--out-dir',
+        default='video_benchmark',
+        help='where video_benchmark.{md,png} go')
+    return parser.parse_args(argv)
+
+
+def read_frames(path: str, max_frames=None):
+    """All (or the first ``max_frames``) frames of a video, and its fps."""
+    import cv2
+    capture = cv2.VideoCapture(path)
+    if not capture.isOpened():
+        raise ValueError(f'cannot open video {path}')
+    fps = capture.get(cv2.CAP_PROP_FPS) or 30.
+    frames = []
+    while max_frames is None or len(frames) < max_frames:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    if not frames:
+        raise ValueError(f'no frame could be read from {path}')
+    return frames, fps
+
+
+def count_id_switches(results, gt_frames):
+    """Identity switches and the share of ground-truth persons tracked.
+
+    Args:
+        results (list[list[dict]]): The tracker's output per frame.
+        gt_frames (list[dict]): ``{'boxes': [[x1, y1, x2, y2], ...]}`` per
+            frame, persons in the same order in every frame.
+
+    Returns:
+        tuple[int, float]: Switches, and the fraction of (frame, person)
+        pairs matched to a track.
+    """
+    import numpy as np
+
+    from levitpose_lite.boxes import box_iou
+    from levitpose_lite.matching import greedy_match
+    last, switches, matched, total = {}, 0, 0, 0
+    for people, gt in zip(results, gt_frames):
+        gt_boxes = np.asarray(gt['boxes'], np.float32).reshape(-1, 4)
+        total += len(gt_boxes)
+        if not people or not len(gt_boxes):
+            continue
+        boxes = np.stack([p['bbox'] for p in people])
+        for person, track in greedy_match(
+                box_iou(gt_boxes, boxes), GT_IOU_THR):
+            track_id = people[track]['track_id']
+            switches += person in last and last[person] != track_id
+            last[person] = track_id
+            matched += 1
+    return switches, matched / max(total, 1)
+
+
+def run_config(frames, fps, detector, pose, interval, batched, progress):
+    """Run a fresh tracker over ``frames``; returns its results, the
+    seconds taken and the pose and detector call counts."""
+    from levitpose_lite.tracker import PoseTracker
+    calls = dict(pose=0, detector=0)
+
+    def counted_pose(image, boxes):
+        calls['pose'] += 1
+        return pose(image, boxes)
+
+    def counted_detector(image):
+        calls['detector'] += 1
+        return detector(image)
+
+    tracker = PoseTracker(
+        counted_detector,
+        counted_pose,
+        det_interval=interval,
+        fps=fps,
+        batched=batched)
+    results = []
+    start = time.perf_counter()
+    for frame in progress(frames):
+        results.append(tracker(frame))
+    return results, time.perf_counter() - start, calls
+
+
+def write_plot(rows, path: str, title: str) -> None:
+    """Frames/s per configuration, as horizontal bars."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    labels = [f"{r['detection']}, {r['pose_calls']}" for r in rows]
+    fig, ax = plt.subplots(figsize=(8, 0.6 * len(rows) + 1.6))
+    ax.barh(labels, [r['fps'] for r in rows], color='tab:blue')
+    for i, row in enumerate(rows):
+        ax.annotate(
+            f"{row['fps']:.1f}", (row['fps'], i),
+            xytext=(3, -3),
+            textcoords='offset points',
+            fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel('end-to-end frames/s (detection + pose + tracking)')
+    ax.set_title(title, fontsize=8)
+    ax.grid(True, axis='x', alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def markdown(rows, header: str) -> str:
+    columns = [('detection', 'detection'), ('pose calls', 'pose_calls'),
+               ('frames/s', 'fps'), ('ms/frame', 'ms'),
+               ('people/frame', 'people'),
+               ('session.run/frame', 'runs_per_frame'),
+               ('detector runs', 'detector_runs'),
+               ('id switches', 'id_switches'),
+               ('GT persons tracked', 'tracked')]
+    lines = [
+        header, '', '| ' + ' | '.join(c for c, _ in columns) + ' |',
+        '|' + '---|' * len(columns)
+    ]
+    for row in rows:
+        cells = []
+        for _, key in columns:
+            value = row[key]
+            if isinstance(value, float):
+                value = f'{value:.1%}' if key == 'tracked' else f'{value:.2f}'
+            cells.append(str(value))
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    for name, values in (('--intervals', args.intervals), ('--threads',
+                                                           [args.threads]),
+                         ('--max-frames', [args.max_frames or 1])):
+        if min(values) < 1:
+            print(f'error: {name} must be >= 1', file=sys.stderr)
+            return 2
+    import onnxruntime
+    from tqdm import tqdm
+
+    from levitpose_lite import TopDownPoseONNX
+    from levitpose_lite.detectors import (HOGFallbackPersonDetector,
+                                          ONNXPersonDetector)
+    gt_path = args.gt or osp.splitext(args.video)[0] + '.json'
+    try:
+        frames, fps = read_frames(args.video, args.max_frames)
+        pose = TopDownPoseONNX(args.onnx, num_threads=args.threads)
+        detector = (
+            ONNXPersonDetector(args.det_onnx, num_threads=args.threads)
+            if args.det_onnx else HOGFallbackPersonDetector())
+        gt = None
+        if args.gt or osp.isfile(gt_path):
+            with open(gt_path) as f:
+                gt = json.load(f)['frames']
+    except (OSError, ValueError, KeyError, ImportError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    rows = []
+    for interval in args.intervals:
+        for batched in (True, False):
+            detection = ('every frame'
+                         if interval == 1 else f'every {interval} frames')
+            mode = 'batched' if batched else 'one per person'
+            results, seconds, calls = run_config(
+                frames, fps, detector, pose, interval, batched,
+                lambda it: tqdm(it, desc=f'{detection}, {mode}', unit='frame'))
+            switches, tracked = (
+                count_id_switches(results, gt) if gt else ('n/a', 'n/a'))
+            rows.append(
+                dict(
+                    detection=detection,
+                    pose_calls=mode,
+                    fps=len(frames) / seconds,
+                    ms=1000 * seconds / len(frames),
+                    people=sum(map(len, results)) / len(frames),
+                    runs_per_frame=calls['pose'] / len(frames),
+                    detector_runs=calls['detector'],
+                    id_switches=switches,
+                    tracked=tracked))
+    command = 'python tools/analysis_tools/video_benchmark.py ' + ' '.join(
+        argv if argv is not None else sys.argv[1:])
+    machine = (f'{len(frames)} frames of {osp.basename(args.video)}; '
+               f'detector: {detector.name}; pose: {osp.basename(args.onnx)}; '
+               f'{args.threads} ONNX Runtime threads, onnxruntime '
+               f'{onnxruntime.__version__}; frames decoded beforehand')
+    text = markdown(rows, f'`{command}`\n\n{machine}')
+    os.makedirs(args.out_dir, exist_ok=True)
+    with open(osp.join(args.out_dir, 'video_benchmark.md'), 'w') as f:
+        f.write(text)
+    write_plot(rows, osp.join(args.out_dir, 'video_benchmark.png'), machine)
+    print(text)
+    print(f'wrote video_benchmark.md and video_benchmark.png to '
+          f'{args.out_dir}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
