@@ -155,3 +155,17 @@ def test_int8_file_records_its_settings(int8_model):
     assert settings['precision'] == 'int8'
     assert settings['quant_format'] == 'QDQ'
     assert {'mean', 'std', 'bgr_to_rgb'} <= set(meta)
+
+
+def test_openvino_compiles_each_batch_size_once(levitpose_t_coco):
+    session = create_session(levitpose_t_coco[2], 'openvino', num_threads=1)
+    x = np.random.default_rng(0).random((2, 3, 256, 256), np.float32)
+    static = session.run(x)[0]
+    request = session._static[2]
+    dynamic = session.request.infer({0: x}).to_tuple()[0]
+    np.testing.assert_array_equal(static, dynamic)
+    session.run(x)
+    assert session._static == {2: request}  # compiled once
+    session.max_static_batches = 1
+    np.testing.assert_array_equal(session.run(x[:1])[0], static[:1])
+    assert list(session._static) == [2]  # batch 1 used the dynamic model

@@ -1,0 +1,166 @@
+"""``tools/deployment/test_onnx.py`` and ``quantize_onnx.py`` on the shipped
+checkpoint: the ONNX path scores what ``tools/test.py`` scores, int8 stays
+close, and bad input ends in one line.
+
+The shipped checkpoints are found by name (``checkpoints/<name>.pth`` with
+``configs/quickstart/<name>.py``), so these tests follow a retrained one.
+"""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+#: ``tools/test.py`` (PyTorch) vs ``test_onnx.py`` (fp32 ONNX, lite).
+AP_TOL_FP32 = 0.005
+#: int8 vs fp32, both through ``test_onnx.py`` (issue 16's target).
+AP_TOL_INT8 = 0.02
+#: ONNX Runtime vs OpenVINO on the same fp32 file.
+AP_TOL_BACKENDS = 0.005
+SAMPLE = 'data/sample-coco/'
+DET_FILE = SAMPLE + 'person_detection_results/' \
+    'sample_detections_AP_H_56_person.json'
+
+
+def shipped_models():
+    """``(config, checkpoint)`` of every shipped quick-start checkpoint."""
+    return [
+        (REPO_ROOT / 'configs/quickstart' / f'{ckpt.stem}.py', ckpt)
+        for ckpt in sorted((REPO_ROOT / 'checkpoints').glob('*.pth'))
+        if (REPO_ROOT / 'configs/quickstart' / f'{ckpt.stem}.py').is_file()
+    ]
+
+
+def _python(*args, timeout=900):
+    return subprocess.run([sys.executable, *map(str, args)],
+                          cwd=REPO_ROOT,
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout)
+
+
+def _ap(out_file: Path) -> float:
+    return json.loads(out_file.read_text())['coco/AP']
+
+
+def test_a_shipped_checkpoint_is_found():
+    found = shipped_models()
+    assert found, 'no checkpoints/X.pth with configs/quickstart/X.py'
+
+
+@pytest.fixture(
+    scope='module', params=shipped_models(), ids=lambda m: m[1].name)
+def shipped(request, tmp_path_factory):
+    """``(config, checkpoint, fp32 onnx, tools/test.py AP, work dir)``."""
+    config, checkpoint = request.param
+    work = tmp_path_factory.mktemp(checkpoint.stem)
+    onnx_file = work / 'fp32.onnx'
+    result = _python('tools/deployment/pytorch2onnx.py', config, checkpoint,
+                     '--output-file', onnx_file)
+    assert result.returncode == 0, result.stderr
+    result = _python('tools/test.py', config, checkpoint, '--work-dir',
+                     work / 'test', '--out', work / 'torch.json')
+    assert result.returncode == 0, result.stderr[-2000:]
+    return config, checkpoint, onnx_file, _ap(work / 'torch.json'), work
+
+
+@pytest.mark.slow
+def test_fp32_onnx_scores_what_tools_test_scores(shipped):
+    config, _, onnx_file, torch_ap, work = shipped
+    out = work / 'onnx.json'
+    result = _python('tools/deployment/test_onnx.py', config, onnx_file,
+                     '--out', out)
+    assert result.returncode == 0, result.stderr
+    printed = float(
+        re.search(r'^coco/AP: ([\d.]+)$', result.stdout, re.M).group(1))
+    assert printed == pytest.approx(_ap(out), abs=1e-6)
+    assert abs(_ap(out) - torch_ap) <= AP_TOL_FP32, (_ap(out), torch_ap)
+
+
+@pytest.mark.slow
+def test_openvino_scores_what_onnxruntime_scores(shipped):
+    config, _, onnx_file, torch_ap, work = shipped
+    out = work / 'openvino.json'
+    result = _python('tools/deployment/test_onnx.py', config, onnx_file,
+                     '--backend', 'openvino', '--out', out)
+    assert result.returncode == 0, result.stderr
+    assert abs(_ap(out) - torch_ap) <= AP_TOL_FP32 + AP_TOL_BACKENDS
+
+
+@pytest.mark.slow
+def test_int8_runs_and_keeps_the_ap(shipped):
+    config, _, onnx_file, torch_ap, work = shipped
+    int8 = work / 'int8.onnx'
+    result = _python('tools/deployment/quantize_onnx.py', onnx_file,
+                     '--calib-dir', REPO_ROOT / SAMPLE / 'images',
+                     '--ann-file', REPO_ROOT / DET_FILE, '--output-file', int8)
+    assert result.returncode == 0, result.stderr
+    assert re.search(
+        r'^int8 settings: QDQ, .*reduce_range=(True|False) '
+        r'\(.+\)$', result.stdout, re.M)
+    assert 'it loads and runs in ONNX Runtime' in result.stdout
+    out = work / 'int8.json'
+    result = _python('tools/deployment/test_onnx.py', config, int8, '--out',
+                     out)
+    assert result.returncode == 0, result.stderr
+    assert abs(_ap(out) - torch_ap) <= AP_TOL_FP32 + AP_TOL_INT8
+
+
+def _one_line_error(result, code, message):
+    assert result.returncode == code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('error: '), lines
+    assert message in lines[0]
+
+
+def test_test_onnx_missing_model_exits_2(tmp_path):
+    config = shipped_models()[0][0]
+    result = _python('tools/deployment/test_onnx.py', config,
+                     tmp_path / 'none.onnx')
+    _one_line_error(result, 2, 'ONNX model not found')
+
+
+def test_test_onnx_missing_config_exits_2(shipped):
+    result = _python('tools/deployment/test_onnx.py', 'nope.py', shipped[2])
+    _one_line_error(result, 2, 'nope.py')
+
+
+def test_test_onnx_size_mismatch_exits_1(shipped):
+    result = _python('tools/deployment/test_onnx.py', shipped[0], shipped[2],
+                     '--cfg-options', 'codec.input_size=(192,256)')
+    _one_line_error(result, 1, 'does not match')
+
+
+def test_test_onnx_corrupt_model_exits_1(shipped, tmp_path):
+    bad = tmp_path / 'bad.onnx'
+    bad.write_bytes(b'not a model')
+    result = _python('tools/deployment/test_onnx.py', shipped[0], bad)
+    _one_line_error(result, 1, 'cannot load ONNX model')
+
+
+@pytest.mark.parametrize('args, code, message', [
+    (['--calib-dir', 'nowhere'], 2, '--calib-dir is not a folder'),
+    (['--ann-file', 'none.json'], 2, '--ann-file not found'),
+    (['--max-crops', '0'], 2, '--max-crops must be >= 1'),
+    (['--reduce-range', 'maybe'], 2, "invalid choice: 'maybe'"),
+    (['--ann-file', 'README.md'], 1, '--ann-file is not JSON'),
+])
+def test_quantize_onnx_user_errors(shipped, tmp_path, args, code, message):
+    base = {
+        '--calib-dir': str(REPO_ROOT / SAMPLE / 'images'),
+        '--output-file': str(tmp_path / 'int8.onnx')
+    }
+    base.update(dict(zip(args[::2], args[1::2])))
+    argv = [a for kv in base.items() for a in kv]
+    result = _python('tools/deployment/quantize_onnx.py', shipped[2], *argv)
+    _one_line_error(result, code, message)
+
+
+def test_quantize_onnx_refuses_to_overwrite_its_input(shipped):
+    result = _python('tools/deployment/quantize_onnx.py', shipped[2],
+                     '--calib-dir', REPO_ROOT / SAMPLE / 'images',
+                     '--output-file', shipped[2])
+    _one_line_error(result, 2, 'must differ from the input model')
