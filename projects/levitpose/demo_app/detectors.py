@@ -1,10 +1,12 @@
-"""Person detectors for the top-down demo: MMDetection models, and an
-offline fallback (OpenCV's HOG people detector) that needs no weights."""
+"""Person detectors for the top-down demo: MMDetection models, and the
+offline fallback of :mod:`levitpose_lite` (OpenCV's HOG people detector),
+which needs no weights."""
 from typing import Optional, Tuple
 
-import cv2
 import numpy as np
 
+from levitpose_lite.boxes import nms
+from levitpose_lite.detectors import HOGFallbackPersonDetector
 from ..apis.device import check_device
 from ..utils.config import config_errors, load_config
 from ..utils.errors import InvalidInputError
@@ -12,75 +14,11 @@ from ..utils.strict_load import load_weights_strictly
 
 __all__ = ['HOGPersonDetector', 'MMDetPersonDetector', 'nms_boxes']
 
-
-def nms_boxes(boxes: np.ndarray, scores: np.ndarray,
-              iou_thr: float) -> np.ndarray:
-    """Indices kept by greedy non-maximum suppression.
-
-    Args:
-        boxes (np.ndarray): ``(N, 4)`` xyxy boxes.
-        scores (np.ndarray): ``(N, )`` scores.
-        iou_thr (float): Boxes overlapping a kept one by more are dropped.
-
-    Returns:
-        np.ndarray: Kept indices, highest score first.
-    """
-    from mmpose.evaluation.functional import nms
-    if len(boxes) == 0:
-        return np.zeros(0, dtype=np.int64)
-    dets = np.concatenate([boxes, scores[:, None]], axis=1)
-    return np.asarray(nms(dets, iou_thr), dtype=np.int64)
-
-
-class HOGPersonDetector:
-    """OpenCV's HOG + linear SVM people detector (Dalal & Triggs).
-
-    A fallback that works offline with no weights file. It finds upright,
-    mostly unoccluded people at least :attr:`MIN_PERSON_HEIGHT` pixels tall
-    (images whose short side is under :attr:`MIN_SHORT_SIDE` are upscaled
-    first) and misses many others; use an MMDetection detector for real
-    work. Scores are the SVM margins mapped to ``(0, 1)`` by a logistic
-    function, so margin 0 (the detector's own threshold) is 0.5.
-
-    Args:
-        bbox_thr (float): Minimum score kept. Defaults to 0.3.
-        nms_thr (float): IoU threshold of the NMS. Defaults to 0.3.
-    """
-    name = 'OpenCV HOG people detector'
-    is_fallback = True
-    MIN_PERSON_HEIGHT = 128  # the detection window is 64 x 128 pixels
-    MIN_SHORT_SIDE = 600
-
-    def __init__(self, bbox_thr: float = 0.3, nms_thr: float = 0.3) -> None:
-        self.bbox_thr = bbox_thr
-        self.nms_thr = nms_thr
-        self.hog = cv2.HOGDescriptor()
-        self.hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
-
-    def __call__(self, img: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """Detect people.
-
-        Args:
-            img (np.ndarray): ``(H, W, 3)`` BGR image.
-
-        Returns:
-            tuple[np.ndarray, np.ndarray]: ``(N, 4)`` xyxy boxes in image
-            pixels and ``(N, )`` scores, highest score first.
-        """
-        scale = max(1., self.MIN_SHORT_SIDE / min(img.shape[:2]))
-        resized = img if scale == 1. else cv2.resize(
-            img, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
-        rects, margins = self.hog.detectMultiScale(
-            resized, winStride=(4, 4), padding=(16, 16), scale=1.03)
-        if len(rects) == 0:
-            return np.zeros((0, 4), np.float32), np.zeros(0, np.float32)
-        xywh = np.asarray(rects, np.float32).reshape(-1, 4) / scale
-        boxes = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], 1)
-        scores = 1. / (1. + np.exp(-np.asarray(margins, np.float32).ravel()))
-        keep = scores > self.bbox_thr
-        boxes, scores = boxes[keep], scores[keep]
-        keep = nms_boxes(boxes, scores, self.nms_thr)
-        return boxes[keep], scores[keep].astype(np.float32)
+#: The offline fallback: :mod:`levitpose_lite`'s, so the demo and the lite
+#: runtime find the same people.
+HOGPersonDetector = HOGFallbackPersonDetector
+#: Greedy NMS over ``(N, 4)`` boxes: kept indices, highest score first.
+nms_boxes = nms
 
 
 class MMDetPersonDetector:
@@ -138,8 +76,9 @@ class MMDetPersonDetector:
         self.name = f'MMDetection model {config}'
 
     def __call__(self, img: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """Detect people; same contract as :meth:`HOGPersonDetector.__call__`.
-        """
+        """Detect people: ``(N, 4)`` xyxy boxes in image pixels and ``(N, )``
+        scores, highest score first (the contract of
+        :mod:`levitpose_lite.detectors`)."""
         from mmdet.apis import inference_detector
 
         pred = inference_detector(self.model, img).pred_instances.cpu()
