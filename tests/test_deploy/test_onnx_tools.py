@@ -116,16 +116,22 @@ def _one_line_error(result, code, message):
     assert message in lines[0]
 
 
-def test_test_onnx_missing_model_exits_2(tmp_path):
+def test_test_onnx_missing_model_exits_1(tmp_path):
     config = shipped_models()[0][0]
     result = _python('tools/deployment/test_onnx.py', config,
                      tmp_path / 'none.onnx')
-    _one_line_error(result, 2, 'ONNX model not found')
+    _one_line_error(result, 1, 'none.onnx does not exist')
 
 
-def test_test_onnx_missing_config_exits_2(shipped):
+def test_test_onnx_missing_config_exits_1(shipped):
     result = _python('tools/deployment/test_onnx.py', 'nope.py', shipped[2])
-    _one_line_error(result, 2, 'nope.py')
+    _one_line_error(result, 1, 'nope.py')
+
+
+def test_test_onnx_bad_threads_exits_2(shipped):
+    result = _python('tools/deployment/test_onnx.py', shipped[0], shipped[2],
+                     '--threads', '0')
+    _one_line_error(result, 2, '--threads must be >= 1, got 0')
 
 
 def test_test_onnx_size_mismatch_exits_1(shipped):
@@ -142,8 +148,8 @@ def test_test_onnx_corrupt_model_exits_1(shipped, tmp_path):
 
 
 @pytest.mark.parametrize('args, code, message', [
-    (['--calib-dir', 'nowhere'], 2, '--calib-dir is not a folder'),
-    (['--ann-file', 'none.json'], 2, '--ann-file not found'),
+    (['--calib-dir', 'nowhere'], 1, '--calib-dir nowhere is not a folder'),
+    (['--ann-file', 'none.json'], 1, '--ann-file none.json does not exist'),
     (['--max-crops', '0'], 2, '--max-crops must be >= 1'),
     (['--reduce-range', 'maybe'], 2, "invalid choice: 'maybe'"),
     (['--ann-file', 'README.md'], 1, '--ann-file is not JSON'),

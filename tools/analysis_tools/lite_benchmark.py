@@ -299,28 +299,30 @@ def format_table(rows) -> str:
     return '\n'.join(lines)
 
 
-def _check_args(args) -> str:
+def _check_args(args) -> Tuple[str, int]:
+    """The first problem of ``args`` and its exit status, or ``('', 0)``:
+    2 for the command line itself, 1 for a path that names nothing."""
     for name, value, least in (('--threads', args.threads,
                                 1), ('--rounds', args.rounds,
                                      2), ('--warmup', args.warmup, 0),
                                ('--frame-size', args.frame_size, 1),
                                ('--max-batch-size', args.max_batch_size, 1)):
         if value is not None and value < least:
-            return f'{name} must be >= {least}, got {value}'
+            return f'{name} must be >= {least}, got {value}', 2
     for spec in args.models:
         path = _parse_model(spec)[1]
         if not os.path.isfile(path):
-            return f'ONNX model not found: {path}'
+            return f'ONNX model {path} does not exist', 1
     if not os.path.isfile(args.image):
-        return f'image not found: {args.image}'
-    return ''
+        return f'image {args.image} does not exist', 1
+    return '', 0
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    problem = _check_args(args)
+    problem, code = _check_args(args)
     if problem:
-        return _fail(problem, 2)
+        return _fail(problem, code)
     import cv2
     import numpy as np
     image = cv2.imread(args.image)

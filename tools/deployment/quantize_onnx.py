@@ -14,12 +14,13 @@ persons) or a COCO detection result list (a detector's boxes, e.g.
 ``data/sample-coco/person_detection_results/...json``); without it each
 whole image is one box. The settings (format, activation/weight types,
 ``reduce_range``) follow ONNX Runtime's guidance for this CPU and are
-printed. Exit status: 0, 2 (bad command line, missing file), 1 (a model or
-data that cannot be used, or an int8 model that fails its check).
+printed. Errors: one ``error:`` line, exit status 2 (usage) or 1 (a missing
+or unusable model or data, or an int8 model that fails its check).
 """
 import argparse
 import os
 import sys
+from typing import Tuple
 
 #: Least share of keypoints whose int8 heatmap maximum must lie within one
 #: heatmap pixel of fp32's on the calibration crops (``--min-agreement``).
@@ -90,31 +91,37 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _check_args(args) -> str:
-    """The first usage problem of ``args``, or ''."""
-    if not os.path.isfile(args.model):
-        return f'ONNX model not found: {args.model}'
-    if not os.path.isdir(args.calib_dir):
-        return f'--calib-dir is not a folder: {args.calib_dir}'
-    if args.ann_file and not os.path.isfile(args.ann_file):
-        return f'--ann-file not found: {args.ann_file}'
+def _check_args(args) -> Tuple[str, int]:
+    """The first problem of ``args`` and its exit status, or ``('', 0)``:
+    2 for the command line itself, 1 for a path that names nothing."""
     out_dir = os.path.dirname(os.path.abspath(args.output_file))
-    if not os.path.isdir(out_dir):
-        return f'output directory does not exist: {out_dir}'
-    if os.path.abspath(args.output_file) == os.path.abspath(args.model):
-        return '--output-file must differ from the input model'
-    if args.max_crops < 1:
-        return f'--max-crops must be >= 1, got {args.max_crops}'
-    if not 0. <= args.min_agreement <= 1.:
-        return f'--min-agreement must be in [0, 1], got {args.min_agreement}'
-    return ''
+    for problem, code in (
+        (not os.path.isdir(out_dir)
+         and f'--output-file: the folder {out_dir} does not exist', 2),
+        (os.path.abspath(args.output_file) == os.path.abspath(args.model)
+         and '--output-file must differ from the input model', 2),
+        (args.max_crops < 1
+         and f'--max-crops must be >= 1, got {args.max_crops}', 2),
+        (not 0. <= args.min_agreement <= 1.
+         and f'--min-agreement must be in [0, 1], got {args.min_agreement}',
+         2),
+        (not os.path.isfile(args.model)
+         and f'ONNX model {args.model} does not exist', 1),
+        (not os.path.isdir(args.calib_dir)
+         and f'--calib-dir {args.calib_dir} is not a folder', 1),
+        (args.ann_file and not os.path.isfile(args.ann_file)
+         and f'--ann-file {args.ann_file} does not exist', 1),
+    ):
+        if problem:
+            return problem, code
+    return '', 0
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    problem = _check_args(args)
+    problem, code = _check_args(args)
     if problem:
-        return _fail(problem, 2)
+        return _fail(problem, code)
     import json
 
     import numpy as np

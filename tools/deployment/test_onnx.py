@@ -9,26 +9,24 @@ Example::
         work_dirs/levitpose-t_coco_int8.onnx --backend openvino
 
 Prints one ``name: value`` line per metric (``coco/AP: 0.912345``), the
-metric names of ``tools/test.py``. Exit status: 0, 2 (bad command line,
-missing file), 1 (a model, config or data set that cannot be used).
+metric names of ``tools/test.py``. Errors: one ``error:`` line, exit status
+2 (usage) or 1 (a model, config or data set that cannot be used).
 """
 import argparse
+import functools
 import os
 import sys
+
+from levitpose.cli import ToolParser, add_cfg_options, run_tool
+from levitpose.utils import InvalidInputError, MissingFileError, UsageError
 
 BACKENDS = ('onnxruntime', 'openvino')
 OUT_FORMATS = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
 
 
-class _Parser(argparse.ArgumentParser):
-
-    def error(self, message: str) -> None:
-        self.exit(2, f'error: {message} (see --help)\n')
-
-
 def parse_args(argv=None) -> argparse.Namespace:
-    from mmengine.config import DictAction
-    parser = _Parser(description=__doc__.split('\n')[0])
+    """Parse the command line."""
+    parser = ToolParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='test config file path')
     parser.add_argument('model', help='the .onnx file (fp32 or int8)')
     parser.add_argument(
@@ -44,17 +42,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='inference threads (default: the runtime\'s choice)')
     parser.add_argument(
         '--out', help='write the metrics to this .json/.yaml/.pkl file')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, as in tools/test.py')
+    add_cfg_options(parser, 'model.test_cfg.flip_test=False')
     return parser.parse_args(argv)
-
-
-def _fail(message: str, code: int) -> int:
-    print(f'error: {message}', file=sys.stderr)
-    return code
 
 
 def _bbox_padding(cfg) -> float:
@@ -66,38 +55,29 @@ def _bbox_padding(cfg) -> float:
     return BBOX_PADDING
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def evaluate(args: argparse.Namespace) -> None:
+    """Evaluate, print the metrics, optionally write them."""
     if args.threads is not None and args.threads < 1:
-        return _fail(f'--threads must be >= 1, got {args.threads}', 2)
+        raise UsageError(f'--threads must be >= 1, got {args.threads}')
     if args.out and not args.out.endswith(OUT_FORMATS):
-        return _fail(
-            f'--out must end with one of {OUT_FORMATS}, got '
-            f'{args.out}', 2)
+        raise UsageError(f'--out must end with one of {OUT_FORMATS}, got '
+                         f'{args.out}')
     if not os.path.isfile(args.model):
-        return _fail(f'ONNX model not found: {args.model}', 2)
-
+        raise MissingFileError(f'ONNX model {args.model} does not exist')
     import mmengine
-    from mmengine.config import Config
 
-    from levitpose.deploy import resolve_config
     from levitpose.deploy.onnx_eval import evaluate_onnx
+    from levitpose.utils import load_config
     from levitpose_lite import TopDownPoseONNX
-    try:
-        cfg = Config.fromfile(resolve_config(args.config))
-    except FileNotFoundError as err:
-        return _fail(str(err), 2)
-    except (SyntaxError, ImportError, KeyError, ValueError) as err:
-        return _fail(f'cannot load config {args.config}: {err}', 1)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    codec = cfg.get('codec') or cfg.model.head.get('decoder', {})
+    cfg = load_config(args.config, args.cfg_options)
     if 'test_dataloader' not in cfg or 'test_evaluator' not in cfg:
-        return _fail(f'{args.config} has no test_dataloader/test_evaluator', 1)
+        raise InvalidInputError(
+            f'{args.config} has no test_dataloader/test_evaluator')
     if cfg.model.get('test_cfg', {}).get('flip_test', False):
         print('note: the config sets flip_test=True; levitpose_lite does '
               'not flip, so compare with tools/test.py under '
               '--cfg-options model.test_cfg.flip_test=False')
+    codec = cfg.get('codec') or cfg.model.head.get('decoder', {})
     try:
         pose = TopDownPoseONNX(
             args.model,
@@ -108,15 +88,19 @@ def main(argv=None) -> int:
         print(f'evaluating {args.model} with {args.backend} on the test set '
               f'of {args.config}')
         metrics = evaluate_onnx(cfg, pose)
-    except (ImportError, FileNotFoundError, ValueError, KeyError) as err:
-        message = str(err).strip().splitlines()
-        return _fail(message[0] if message else type(err).__name__, 1)
+    except (ImportError, ValueError, KeyError) as err:
+        lines = str(err).strip().splitlines()
+        raise InvalidInputError(lines[0] if lines else type(err).__name__)
     for name, value in metrics.items():
         print(f'{name}: {value:.6f}')
     if args.out:
         mmengine.mkdir_or_exist(os.path.dirname(os.path.abspath(args.out)))
         mmengine.dump(dict(metrics), args.out)
-    return 0
+
+
+def main(argv=None) -> int:
+    """Run the tool; returns the exit status."""
+    return run_tool(functools.partial(evaluate, parse_args(argv)))
 
 
 if __name__ == '__main__':

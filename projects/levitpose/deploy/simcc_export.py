@@ -12,10 +12,9 @@ decodes it (arg-max of each vector, as MMPose's ``get_simcc_maximum``).
 from typing import Dict, Optional
 
 import torch
-from mmengine.config import Config
 from torch import Tensor, nn
 
-from . import resolve_config
+from ..utils import InvalidInputError, load_config
 from .onnx_export import (default_input_shape, export_onnx, load_deploy_model,
                           preprocessor_metadata)
 
@@ -38,8 +37,9 @@ class SimCCExportAdapter(nn.Module):
     def forward(self, inputs: Tensor, data_samples=None, mode='tensor'):
         out = self.estimator(inputs, data_samples, mode)
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            raise ValueError('expected a SimCC model, whose tensor output '
-                             f'is (simcc_x, simcc_y); got {type(out)}')
+            raise InvalidInputError(
+                'expected a SimCC model, whose tensor output '
+                f'is (simcc_x, simcc_y); got {type(out)}')
         simcc_x, simcc_y = out
         return torch.cat([simcc_x, simcc_y], dim=-1).unsqueeze(2)
 
@@ -49,8 +49,9 @@ def simcc_metadata(cfg) -> Dict[str, str]:
     whose codec is MMPose's ``SimCCLabel``."""
     codec = cfg.get('codec') or cfg.model.head.get('decoder')
     if not codec or codec.get('type') != 'SimCCLabel':
-        raise ValueError('expected a config whose codec is SimCCLabel, got '
-                         f'{codec and codec.get("type")}')
+        raise InvalidInputError(
+            'expected a config whose codec is '
+            f'SimCCLabel, got {codec and codec.get("type")}')
     ratio = float(codec.get('simcc_split_ratio', 2.0))
     return dict(
         decoder='simcc',
@@ -71,7 +72,7 @@ def export_simcc_onnx(config: str,
             initialisation: for timing only).
         opset (int): ONNX opset. Defaults to 18.
     """
-    simcc = simcc_metadata(Config.fromfile(resolve_config(config)))
+    simcc = simcc_metadata(load_config(config))
     model = load_deploy_model(config, checkpoint)
     metadata = preprocessor_metadata(model.cfg)
     metadata.update(simcc)
