@@ -152,23 +152,37 @@ def load_calibration_boxes(path: str,
     """
     with open(path, encoding='utf-8') as f:
         data = json.load(f)
+    if not (isinstance(data, dict) and 'annotations' in data
+            or isinstance(data, list)):
+        raise ValueError(f'{path!r} is neither COCO annotations (a dict '
+                         'with "annotations") nor a detection list')
+    try:
+        boxes = _boxes_by_image(data, score_thr)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ValueError(f'{path!r} has an entry without a valid image_id, '
+                         f'bbox [x, y, w, h] or score ({type(err).__name__}:'
+                         f' {err})') from err
+    return boxes
+
+
+def _boxes_by_image(data, score_thr: float) -> Dict[str, np.ndarray]:
+    """:func:`load_calibration_boxes` on the parsed JSON ``data``."""
     boxes: Dict[str, List[List[float]]] = {}
-    if isinstance(data, dict) and 'annotations' in data:
+    if isinstance(data, dict):
         names = {im['id']: im['file_name'] for im in data.get('images', [])}
         for ann in data['annotations']:
             if ann.get('iscrowd', 0) or ann['image_id'] not in names:
                 continue
             boxes.setdefault(names[ann['image_id']], []).append(ann['bbox'])
-    elif isinstance(data, list):
-        for det in data:
-            if det.get('score', 1.) >= score_thr:
-                boxes.setdefault(str(det['image_id']), []).append(det['bbox'])
     else:
-        raise ValueError(f'{path!r} is neither COCO annotations (a dict '
-                         'with "annotations") nor a detection list')
+        for det in data:
+            if float(det.get('score', 1.)) >= score_thr:
+                boxes.setdefault(str(det['image_id']), []).append(det['bbox'])
     result = {}
     for key, xywh in boxes.items():
-        b = np.asarray(xywh, dtype=np.float32).reshape(-1, 4)
+        b = np.asarray(xywh, dtype=np.float32)
+        if b.ndim != 2 or b.shape[1] != 4:
+            raise ValueError(f'boxes of image {key} are not [x, y, w, h]')
         b[:, 2:] += b[:, :2]
         result[key] = b[(b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])]
     return result

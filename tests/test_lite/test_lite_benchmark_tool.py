@@ -79,6 +79,19 @@ def test_same_row_twice_is_refused(repo_root, coco_samples, levitpose_t_coco):
 
 
 @pytest.mark.parametrize('args, message', [
+    (['--bbox', '10', '10', '10', '10'], 'zero or negative size'),
+    (['--out-dir', '/proc/no/such/dir'], '/proc/no/such/dir'),
+])
+def test_bad_input_exits_1_before_timing(repo_root, coco_samples,
+                                         levitpose_t_coco, args, message):
+    result = _run(repo_root, levitpose_t_coco[2], '--image',
+                  str(coco_samples[0][0]), *args)
+    assert result.returncode == 1
+    assert result.stderr.startswith('error: ') and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize('args, message', [
     (['--rounds', '1'], '--rounds must be >= 2, got 1'),
     (['--reference', 'X:fp32:onnxruntime'], '--reference X:fp32:onnxruntime '
      'is not a row'),

@@ -1,5 +1,7 @@
 """``levitpose_lite.quantize``: settings per CPU, calibration crops made by
 the runtime, and an int8 model whose heatmap maxima stay with fp32's."""
+import json
+
 import cv2
 import numpy as np
 import pytest
@@ -68,6 +70,19 @@ def test_bad_box_file_raises(tmp_path):
     path = tmp_path / 'boxes.json'
     path.write_text('{"images": []}')
     with pytest.raises(ValueError, match='neither COCO annotations'):
+        load_calibration_boxes(str(path))
+
+
+@pytest.mark.parametrize('entry', [{
+    'bbox': [1, 2, 3, 4]
+}, {
+    'image_id': 1,
+    'bbox': [1, 2, 3]
+}])
+def test_bad_detection_entry_raises(tmp_path, entry):
+    path = tmp_path / 'dets.json'
+    path.write_text(json.dumps([entry]))
+    with pytest.raises(ValueError, match='without a valid image_id, bbox'):
         load_calibration_boxes(str(path))
 
 

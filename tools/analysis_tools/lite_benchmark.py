@@ -325,11 +325,22 @@ def main(argv=None) -> int:
         return _fail(problem, code)
     import cv2
     import numpy as np
+
+    from levitpose_lite.preprocess import check_boxes
     image = cv2.imread(args.image)
     if image is None:
         return _fail(f'cannot read image {args.image}', 1)
     h, w = image.shape[:2]
     boxes = np.array(args.bbox or [[0, 0, w, h]], dtype=np.float32)
+    try:
+        check_boxes(boxes)
+    except ValueError as err:
+        return _fail(str(err), 1)
+    try:
+        if args.out_dir:
+            os.makedirs(args.out_dir, exist_ok=True)
+    except OSError as err:
+        return _fail(f'--out-dir {args.out_dir}: {err.strerror}', 1)
     frame_size = args.frame_size or len(boxes)
     frame = boxes[np.arange(frame_size) % len(boxes)]
     try:
