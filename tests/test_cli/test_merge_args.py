@@ -117,3 +117,19 @@ def test_test_usage_errors(tmp_path, argv, match):
     checkpoint.write_bytes(b'x')
     with pytest.raises(UsageError, match=match):
         _test(checkpoint, *argv)
+
+
+def test_usage_errors_come_before_file_errors(tmp_path):
+    """A bad command line exits 2 even if a file it names is missing."""
+    with pytest.raises(UsageError, match='--out'):
+        _test(tmp_path / 'missing.pth', '--out', 'm.txt')
+    with pytest.raises(UsageError, match='--auto-scale-lr'):
+        parser = ToolParser()
+        add_train_args(parser)
+        args = parser.parse_args([
+            QUICKSTART, '--resume',
+            str(tmp_path / 'missing.pth'), '--auto-scale-lr'
+        ])
+        cfg = _cfg()
+        cfg.auto_scale_lr = None
+        merge_train_args(cfg, args)

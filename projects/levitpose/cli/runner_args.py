@@ -185,19 +185,19 @@ def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
                              f'or AmpOptimWrapper, not {wrapper!r}')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume is not None:
-        if not osp.isfile(args.resume):
-            raise MissingFileError(
-                f'checkpoint to resume {args.resume} does not exist')
-        cfg.resume, cfg.load_from = True, args.resume
     if args.auto_scale_lr:
         if 'base_batch_size' not in (cfg.get('auto_scale_lr') or {}):
             raise UsageError('--auto-scale-lr needs '
                              'auto_scale_lr.base_batch_size in the config')
         cfg.auto_scale_lr.enable = True
     _merge_visualization(cfg, args, args.show)
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):  # after the usage errors
+            raise MissingFileError(
+                f'checkpoint to resume {args.resume} does not exist')
+        cfg.resume, cfg.load_from = True, args.resume
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     return cfg
@@ -215,9 +215,6 @@ def merge_test_args(cfg: Config, args: argparse.Namespace) -> Config:
             format MMEngine cannot write.
     """
     _merge_common(cfg, args)
-    if not osp.isfile(args.checkpoint):
-        raise MissingFileError(f'checkpoint {args.checkpoint} does not exist')
-    cfg.load_from = args.checkpoint
     formats = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
     if args.out is not None and not args.out.endswith(formats):
         raise UsageError(f'--out {args.out}: the file must end with .json, '
@@ -248,6 +245,9 @@ def merge_test_args(cfg: Config, args: argparse.Namespace) -> Config:
             *evaluators,
             dict(type='DumpResults', out_file_path=args.dump)
         ]
+    if not osp.isfile(args.checkpoint):  # after the usage errors
+        raise MissingFileError(f'checkpoint {args.checkpoint} does not exist')
+    cfg.load_from = args.checkpoint
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     return cfg
