@@ -56,7 +56,8 @@ def test_interrupted_video_leaves_no_file(sample_video, tmp_path):
         input=str(sample_video),
         pose_config='unused.py',
         output_root=str(tmp_path),
-        save_predictions=True)
+        save_predictions=True,
+        no_track=True)  # the per-frame path, which calls estimate()
     demo = InterruptingDemo(opts)
     with pytest.raises(KeyboardInterrupt):
         _run_video(demo, open_input(str(sample_video)))

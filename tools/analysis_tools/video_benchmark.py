@@ -29,6 +29,9 @@ import time
 DEFAULT_VIDEO = osp.join('demo', 'resources', 'crowdpose_103319_pan.mp4')
 #: Least IoU between a ground-truth box and a tracked box of that person.
 GT_IOU_THR = 0.3
+# tqdm shows s/frame below 1 frame/s; always show frames/second
+PROGRESS_FORMAT = ('{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} '
+                   '[{elapsed}<{remaining}, {rate_noinv_fmt}]')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -59,6 +62,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=int,
         default=None,
         help='use only the first frames (default: all)')
+    parser.add_argument(
+        '--kpt-thr',
+        type=float,
+        default=0.3,
+        help='keypoint confidence threshold of the tracker (default 0.3)')
     parser.add_argument(
         '--threads', type=int, default=2, help='ONNX Runtime threads')
     parser.add_argument(
@@ -119,7 +127,8 @@ def count_id_switches(results, gt_frames):
     return switches, matched / max(total, 1)
 
 
-def run_config(frames, fps, detector, pose, interval, batched, progress):
+def run_config(frames, fps, detector, pose, interval, batched, kpt_thr,
+               progress):
     """Run a fresh tracker over ``frames``; returns its results, the
     seconds taken and the pose and detector call counts."""
     from levitpose_lite.tracker import PoseTracker
@@ -137,6 +146,7 @@ def run_config(frames, fps, detector, pose, interval, batched, progress):
         counted_detector,
         counted_pose,
         det_interval=interval,
+        kpt_thr=kpt_thr,
         fps=fps,
         batched=batched)
     results = []
@@ -227,8 +237,12 @@ def main(argv=None) -> int:
                          if interval == 1 else f'every {interval} frames')
             mode = 'batched' if batched else 'one per person'
             results, seconds, calls = run_config(
-                frames, fps, detector, pose, interval, batched,
-                lambda it: tqdm(it, desc=f'{detection}, {mode}', unit='frame'))
+                frames, fps, detector, pose, interval, batched, args.kpt_thr,
+                lambda it: tqdm(
+                    it,
+                    desc=f'{detection}, {mode}',
+                    unit='frame',
+                    bar_format=PROGRESS_FORMAT))
             switches, tracked = (
                 count_id_switches(results, gt) if gt else ('n/a', 'n/a'))
             rows.append(
@@ -246,7 +260,8 @@ def main(argv=None) -> int:
         argv if argv is not None else sys.argv[1:])
     machine = (f'{len(frames)} frames of {osp.basename(args.video)}; '
                f'detector: {detector.name}; pose: {osp.basename(args.onnx)}; '
-               f'{args.threads} ONNX Runtime threads, onnxruntime '
+               f'keypoint threshold {args.kpt_thr}; {args.threads} ONNX '
+               'Runtime threads, onnxruntime '
                f'{onnxruntime.__version__}; frames decoded beforehand')
     text = markdown(rows, f'`{command}`\n\n{machine}')
     os.makedirs(args.out_dir, exist_ok=True)

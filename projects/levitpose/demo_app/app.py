@@ -15,10 +15,10 @@ from typing import Callable, List, Tuple
 
 from ..utils.errors import InvalidInputError, UsageError
 from ..utils.strict_load import describe_keys
-from .inputs import InputFrame, InputSource, iter_frames, open_input
+from .inputs import WEBCAM, InputFrame, InputSource, iter_frames, open_input
 from .options import DemoOptions, check_options, resolve_pose_model
 from .outputs import AtomicVideoWriter, write_image, write_json
-from .pipeline import TopdownDemo
+from .pipeline import TopdownDemo, instance_dicts
 
 __all__ = ['DemoResult', 'IncompleteRunError', 'run_topdown_demo']
 
@@ -109,41 +109,58 @@ def _run_images(demo: TopdownDemo, source: InputSource) -> DemoResult:
 
 
 def _run_video(demo: TopdownDemo, source: InputSource) -> DemoResult:
-    from mmpose.structures import split_instances
+    """Every frame of a video (or of the webcam, until it stops or Ctrl+C):
+    tracked (ids, smoothed keypoints, detection every ``det_interval``
+    frames) unless ``no_track``."""
     from tqdm import tqdm
 
     opts = demo.opts
-    out, pred = _output_paths(opts, source.path)
+    webcam = source.kind == WEBCAM
+    out, pred = _output_paths(opts, f'{WEBCAM}.mp4' if webcam else source.path)
     result = DemoResult([out], [], 0, 0.)
     instance_info, no_person = [], []
+    tracker = None if opts.no_track else demo.tracker(source.fps)
     start = time.perf_counter()
     with AtomicVideoWriter(out, source.fps) as writer, tqdm(
             total=source.num_frames or None,
             unit='frame',
-            desc='video',
+            desc=WEBCAM if webcam else 'video',
             bar_format=PROGRESS_FORMAT) as bar:
-        for frame in iter_frames(source):
-            if frame.error is not None:
-                _skip(result, frame)
-                continue
-            sample, whole = demo.estimate(frame.image)
-            if whole:
-                no_person.append(frame.index)
-            drawn = demo.draw(frame.image, sample)
-            writer.write(drawn)
-            instance_info.append(
-                dict(
-                    frame_id=frame.index,
-                    instances=split_instances(sample.pred_instances)))
-            if opts.show:
-                demo.show(drawn, 1)
-            bar.update()
+        try:
+            for frame in iter_frames(source):
+                if frame.error is not None:
+                    _skip(result, frame)
+                    continue
+                if tracker is None:
+                    sample, whole = demo.estimate(frame.image)
+                    if whole:
+                        no_person.append(frame.index)
+                else:
+                    sample = demo.track(tracker, frame.image)
+                drawn = demo.draw(frame.image, sample)
+                writer.write(drawn)
+                instance_info.append(
+                    dict(
+                        frame_id=frame.index,
+                        instances=instance_dicts(sample)))
+                if opts.show:
+                    demo.show(drawn, 1)
+                bar.update()
+        except KeyboardInterrupt:
+            if not webcam:
+                raise
+            demo.log('webcam stopped (Ctrl+C); writing the outputs')
     result.seconds = time.perf_counter() - start
     result.num_frames = len(instance_info)
     if no_person:
         demo.log(f'the detector found no person in {len(no_person)} of '
                  f'{len(instance_info)} frames; those frames use the whole '
                  'image as one box')
+    if tracker is not None:
+        ids = {i['track_id'] for f in instance_info for i in f['instances']}
+        demo.log(f'tracked {len(ids)} person(s) over {len(instance_info)} '
+                 f'frames (detector every {opts.det_interval} frame(s), '
+                 f'smoothing {"off" if opts.no_smooth else "on"})')
     if opts.save_predictions:
         write_json(
             pred, demo.predictions(instance_info, no_person,
@@ -189,12 +206,12 @@ def run_topdown_demo(opts: DemoOptions,
         _output_paths(opts, path)  # refuse to overwrite an input early
     demo = TopdownDemo(opts, log)
     _make_output_root(opts.output_root)
-    if source.kind == 'video':
+    if source.kind in ('video', WEBCAM):
         result = _run_video(demo, source)
     else:
         result = _run_images(demo, source)
     fps = result.num_frames / result.seconds if result.seconds else 0.
-    unit = 'frame' if source.kind == 'video' else 'image'
+    unit = 'image' if source.kind in ('image', 'folder') else 'frame'
     log(f'processed {result.num_frames} {unit}(s) in '
         f'{result.seconds:.2f} s ({fps:.2f} per second); outputs in '
         f'{opts.output_root}')

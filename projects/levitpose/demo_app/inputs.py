@@ -1,4 +1,5 @@
-"""What an input path is (image, folder of images, video) and its frames.
+"""What an input path is (image, folder of images, video, or ``webcam``
+as MMPose's demo takes it: camera 0) and its frames.
 
 :func:`open_input` refuses a path that cannot be an input at all (missing,
 not media, an empty folder, a video without one decodable frame).
@@ -19,14 +20,16 @@ from ..apis.pose_model import read_image
 from ..utils.errors import InvalidInputError, MissingFileError
 
 __all__ = [
-    'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'InputSource', 'InputFrame',
-    'open_input', 'iter_frames'
+    'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'WEBCAM', 'InputSource',
+    'InputFrame', 'open_input', 'iter_frames'
 ]
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.mpg', '.mpeg',
                     '.m4v')
 DEFAULT_FPS = 25.
+#: The ``--input`` that reads camera 0 (MMPose's demos take the same word).
+WEBCAM = 'webcam'
 
 
 @dataclass
@@ -34,13 +37,13 @@ class InputSource:
     """A validated input.
 
     Args:
-        kind (str): ``'image'``, ``'folder'`` or ``'video'``.
+        kind (str): ``'image'``, ``'folder'``, ``'video'`` or ``'webcam'``.
         path (str): The path given.
         images (list[str]): Image files to process (one for ``'image'``,
             sorted for ``'folder'``, empty for ``'video'``).
         num_frames (int): Frames of a video as its header states them;
             0 if unknown or not a video.
-        fps (float): Frame rate of a video; 0 if not a video.
+        fps (float): Frame rate of a video or camera; 0 otherwise.
         frame_size (tuple[int, int]): ``(w, h)`` of a video's frames.
     """
     kind: str
@@ -72,10 +75,19 @@ def _extension(path: str) -> str:
     return osp.splitext(path)[1].lower()
 
 
+def _capture_target(source_path: str):
+    """What ``cv2.VideoCapture`` opens: camera 0 for ``webcam``."""
+    return 0 if source_path == WEBCAM else source_path
+
+
 def _open_video(path: str) -> InputSource:
-    capture = cv2.VideoCapture(path)
+    capture = cv2.VideoCapture(_capture_target(path))
     try:
         ok, frame = capture.read() if capture.isOpened() else (False, None)
+        if (not ok or frame is None) and path == WEBCAM:
+            raise InvalidInputError(
+                'cannot read from the webcam (camera 0): no camera, or it '
+                'is busy or not permitted')
         if not ok or frame is None:
             raise InvalidInputError(
                 f'cannot read video {path}: OpenCV could not decode any '
@@ -86,7 +98,7 @@ def _open_video(path: str) -> InputSource:
         capture.release()
     height, width = frame.shape[:2]
     return InputSource(
-        'video',
+        WEBCAM if path == WEBCAM else 'video',
         path,
         num_frames=max(num_frames, 0),
         fps=fps if fps > 0 else DEFAULT_FPS,
@@ -112,7 +124,8 @@ def open_input(path: str) -> InputSource:
     in :func:`iter_frames`).
 
     Args:
-        path (str): An image, a folder of images, or a video.
+        path (str): An image, a folder of images, a video, or
+            :data:`WEBCAM`.
 
     Returns:
         InputSource: The validated input.
@@ -122,6 +135,8 @@ def open_input(path: str) -> InputSource:
         InvalidInputError: If it is neither an image, a video nor a folder
             with images, or cannot be decoded.
     """
+    if path == WEBCAM:
+        return _open_video(path)
     if osp.isdir(path):
         return _list_folder(path)
     if not osp.exists(path):
@@ -158,7 +173,7 @@ def _video_frames(source: InputSource) -> Iterator[InputFrame]:
     """Every frame; a frame OpenCV cannot decode before the frame count of
     the header is skipped (FFmpeg resumes at the next good packet) and
     reported, one item per run of unreadable frames."""
-    capture = cv2.VideoCapture(source.path)
+    capture = cv2.VideoCapture(_capture_target(source.path))
     try:
         index, bad_from = 0, None
         while True:
@@ -190,6 +205,6 @@ def iter_frames(source: InputSource) -> Iterator[InputFrame]:
     Yields:
         InputFrame: One image or frame (or a run of unreadable frames).
     """
-    if source.kind == 'video':
+    if source.kind in ('video', WEBCAM):
         return _video_frames(source)
     return _image_frames(source)

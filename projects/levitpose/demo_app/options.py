@@ -54,7 +54,9 @@ class DemoOptions:
     command line: ``--<name with dashes>``)."""
     input: str = field(
         metadata=dict(
-            help='an image, a folder of images, or a video', cli=True))
+            help='an image, a folder of images, a video, or "webcam" '
+            '(camera 0)',
+            cli=True))
     pose_config: Optional[str] = _option(
         None, f'pose config file (default: {DEFAULT_POSE_CONFIG})')
     pose_checkpoint: Optional[str] = _option(
@@ -76,12 +78,25 @@ class DemoOptions:
     det_cat_id: int = _option(0, 'person category id of the detector')
     bbox_thr: float = _option(0.3, 'box score threshold')
     nms_thr: float = _option(0.3, 'IoU threshold for box NMS')
-    kpt_thr: float = _option(0.3, 'keypoint score threshold for drawing')
+    kpt_thr: float = _option(
+        0.3, 'keypoint score threshold: lower keypoints are not drawn, nor '
+        'used to refine boxes or track people')
     draw_heatmap: bool = _option(False, 'draw predicted heatmaps')
     draw_bbox: bool = _option(False, 'draw person boxes')
     radius: int = _option(3, 'keypoint radius')
     thickness: int = _option(1, 'skeleton line width')
     alpha: float = _option(0.8, 'box transparency')
+    det_interval: int = _option(
+        1, 'video: run the person detector on every N-th frame; tracked '
+        'people are followed from their keypoints in between (default 1)')
+    no_track: bool = _option(
+        False, 'video: no tracking (every frame on its own: detection on '
+        'each, no ids, no smoothing)')
+    no_smooth: bool = _option(
+        False, 'video: do not smooth tracked keypoints (One-Euro filter)')
+    no_refine: bool = _option(
+        False, 'use the detector\'s boxes as they are (no pose-guided box '
+        'refinement, no dropping of unconfident poses)')
 
 
 def _flag(name: str) -> str:
@@ -152,6 +167,11 @@ def check_options(opts: DemoOptions) -> None:
         if getattr(opts, name) < 0:
             raise UsageError(
                 f'{_flag(name)} must be >= 0; got {getattr(opts, name)}')
+    if opts.det_interval < 1:
+        raise UsageError(f'--det-interval must be >= 1; got '
+                         f'{opts.det_interval}')
+    if opts.no_track and opts.det_interval != 1:
+        raise UsageError('--det-interval needs tracking: drop --no-track')
     if opts.det_checkpoint is not None and opts.det_config is None:
         raise UsageError('--det-checkpoint needs --det-config')
     if opts.det_config is not None and opts.det_checkpoint is None:
