@@ -147,6 +147,9 @@ def dedupe_poses(keypoints: np.ndarray,
         kpt_thr,
         sigmas,
         ref_areas=areas)
+    # symmetric: a pose seeing only part of a person (a small area) is
+    # compared at the scale of the larger of the two
+    similarity = np.maximum(similarity, similarity.T)
     keep = []
     for i in order:
         if all(similarity[j, i] <= oks_thr for j in keep):

@@ -12,7 +12,8 @@ from synthetic_people import UNSURE, World
 
 from levitpose_lite.boxes import box_iou
 from levitpose_lite.detectors import HOGFallbackPersonDetector
-from levitpose_lite.first_look import confident_poses, first_look, refine_boxes
+from levitpose_lite.first_look import (confident_poses, dedupe_poses,
+                                       first_look, refine_boxes)
 
 SKIER = 'demo/resources/coco_000000000785.jpg'
 SKIER_ID = 785
@@ -55,6 +56,18 @@ def test_two_boxes_on_one_person_give_one_pose():
         'bboxes', 'bbox_scores', 'keypoints', 'keypoint_scores'
     }
     assert sorted(world.who(box) for box in people['bboxes']) == ['a', 'b']
+
+
+def test_a_partial_pose_on_a_tracked_person_is_a_duplicate():
+    world = World({'a': standing(300, 240, 300)})
+    whole = world.keypoints('a')[None]
+    scores = np.full((2, 17), 0.9, np.float32)
+    scores[1, 11:] = UNSURE  # the second pose sees the upper body only
+    keypoints = np.concatenate([whole, whole + 6])  # OKS 0.82 or 0.72
+    boxes = np.stack([world.gt_box('a')] * 2)
+    for order in ([0, 1], [1, 0]):
+        kept = dedupe_poses(keypoints, scores, boxes, order, 0.3)
+        assert kept.tolist() == order[:1]
 
 
 def test_no_boxes_give_no_people():
