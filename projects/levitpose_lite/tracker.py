@@ -14,7 +14,7 @@ keypoints grown by 1.25. Per frame:
    again (NMS against the proposals and each other);
 3. one batched ``pose`` call estimates every person of the frame;
 4. poses with mostly unconfident keypoints are dropped, and of poses on
-   one person (OKS above ``dedup_oks_thr``) the tracked one is kept;
+   one person (OKS above ``dedup_oks_thr``) the most complete is kept;
 5. poses are matched to tracks greedily by OKS with COCO sigmas against
    the predicted keypoints, or by box IoU where the two poses share fewer
    than three confident keypoints;
@@ -298,15 +298,17 @@ class PoseTracker:
 
     def _select(self, keypoints: np.ndarray, scores: np.ndarray,
                 boxes: np.ndarray, num_proposals: int) -> np.ndarray:
-        """Indices of confident poses, one per person, tracked first."""
+        """Indices of confident poses, one per person: of poses on one
+        person the most complete (most confident keypoints, then the
+        tracked one, then the highest mean score) is kept; matching then
+        gives it the person's track id."""
         confident = np.flatnonzero(
             confident_poses(scores, self.kpt_thr, self.min_keypoints))
-        tracked = confident[confident < num_proposals]
-        new = confident[confident >= num_proposals]
-        new = new[np.argsort(-scores[new].mean(axis=1), kind='stable')]
-        return dedupe_poses(keypoints, scores, boxes,
-                            np.concatenate([tracked, new]), self.kpt_thr,
-                            self.dedup_oks_thr, self.sigmas)
+        counts = (scores[confident] > self.kpt_thr).sum(axis=1)
+        order = np.lexsort((-scores[confident].mean(axis=1), confident
+                            >= num_proposals, -counts))
+        return dedupe_poses(keypoints, scores, boxes, confident[order],
+                            self.kpt_thr, self.dedup_oks_thr, self.sigmas)
 
     def _update(self, keypoints: np.ndarray, scores: np.ndarray,
                 boxes: np.ndarray, box_scores: np.ndarray,
