@@ -29,7 +29,12 @@ PAGE_TOOLS = {
     TRAIN_TOOLS + ((PY, 'demo/topdown_demo_with_mmdet.py'), ),
     'docs/training.md':
     TRAIN_TOOLS,
-    'docs/demo.md': ((PY, 'demo/topdown_demo_with_mmdet.py'), ),
+    'docs/demo.md': (
+        (PY, 'demo/topdown_demo_with_mmdet.py'),
+        (PY, 'tools/misc/make_pan_video.py'),
+        (PY, 'tools/deployment/pytorch2onnx.py'),
+        (PY, 'tools/analysis_tools/video_benchmark.py'),
+    ),
     'docs/reliability.md':
     TRAIN_TOOLS + ((PY, 'tools/analysis_tools/memory_check.py'), ),
 }
