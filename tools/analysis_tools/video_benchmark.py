@@ -5,8 +5,10 @@ For each detection interval (``--intervals``, default every frame and every
 5th) and each pose mode (all people of a frame in one batched
 ``session.run``, or one call per person as rtmlib does), the tracker runs
 over the whole video; frames are decoded beforehand, so frames/s counts
-detection + pose + tracking + smoothing. When the video has a ground-truth
-file (``<video>.json`` from ``tools/misc/make_pan_video.py``), identity
+detection + pose + tracking + smoothing. The configurations take turns on
+every frame, so changes of the machine's load affect them alike. When the
+video has a ground-truth file (``<video>.json`` from
+``tools/misc/make_pan_video.py``), identity
 switches are counted: each ground-truth person is matched per frame to the
 tracked box of highest IoU (at least 0.3, one-to-one, greedy) and a switch
 is a change of its matched track id (the MOT convention).
@@ -127,33 +129,38 @@ def count_id_switches(results, gt_frames):
     return switches, matched / max(total, 1)
 
 
-def run_config(frames, fps, detector, pose, interval, batched, kpt_thr,
-               progress):
-    """Run a fresh tracker over ``frames``; returns its results, the
-    seconds taken and the pose and detector call counts."""
-    from levitpose_lite.tracker import PoseTracker
-    calls = dict(pose=0, detector=0)
+class Config:
+    """One configuration: a fresh tracker, its results, time and calls."""
 
-    def counted_pose(image, boxes):
-        calls['pose'] += 1
-        return pose(image, boxes)
+    def __init__(self, detector, pose, interval: int, batched: bool,
+                 kpt_thr: float, fps: float) -> None:
+        from levitpose_lite.tracker import PoseTracker
+        self.detection = ('every frame'
+                          if interval == 1 else f'every {interval} frames')
+        self.mode = 'batched' if batched else 'one per person'
+        self.calls = dict(pose=0, detector=0)
+        self.results, self.seconds = [], 0.
 
-    def counted_detector(image):
-        calls['detector'] += 1
-        return detector(image)
+        def counted_pose(image, boxes):
+            self.calls['pose'] += 1
+            return pose(image, boxes)
 
-    tracker = PoseTracker(
-        counted_detector,
-        counted_pose,
-        det_interval=interval,
-        kpt_thr=kpt_thr,
-        fps=fps,
-        batched=batched)
-    results = []
-    start = time.perf_counter()
-    for frame in progress(frames):
-        results.append(tracker(frame))
-    return results, time.perf_counter() - start, calls
+        def counted_detector(image):
+            self.calls['detector'] += 1
+            return detector(image)
+
+        self.tracker = PoseTracker(
+            counted_detector,
+            counted_pose,
+            det_interval=interval,
+            kpt_thr=kpt_thr,
+            fps=fps,
+            batched=batched)
+
+    def __call__(self, frame) -> None:
+        start = time.perf_counter()
+        self.results.append(self.tracker(frame))
+        self.seconds += time.perf_counter() - start
 
 
 def write_plot(rows, path: str, title: str) -> None:
@@ -230,39 +237,39 @@ def main(argv=None) -> int:
     except (OSError, ValueError, KeyError, ImportError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
+    configs = [
+        Config(detector, pose, interval, batched, args.kpt_thr, fps)
+        for interval in args.intervals for batched in (True, False)
+    ]
+    # every frame goes through all configurations in turn, so that changes
+    # of the machine's load during the run affect them all alike
+    for frame in tqdm(
+            frames, desc='frames', unit='frame', bar_format=PROGRESS_FORMAT):
+        for config in configs:
+            config(frame)
     rows = []
-    for interval in args.intervals:
-        for batched in (True, False):
-            detection = ('every frame'
-                         if interval == 1 else f'every {interval} frames')
-            mode = 'batched' if batched else 'one per person'
-            results, seconds, calls = run_config(
-                frames, fps, detector, pose, interval, batched, args.kpt_thr,
-                lambda it: tqdm(
-                    it,
-                    desc=f'{detection}, {mode}',
-                    unit='frame',
-                    bar_format=PROGRESS_FORMAT))
-            switches, tracked = (
-                count_id_switches(results, gt) if gt else ('n/a', 'n/a'))
-            rows.append(
-                dict(
-                    detection=detection,
-                    pose_calls=mode,
-                    fps=len(frames) / seconds,
-                    ms=1000 * seconds / len(frames),
-                    people=sum(map(len, results)) / len(frames),
-                    runs_per_frame=calls['pose'] / len(frames),
-                    detector_runs=calls['detector'],
-                    id_switches=switches,
-                    tracked=tracked))
+    for config in configs:
+        switches, tracked = (
+            count_id_switches(config.results, gt) if gt else ('n/a', 'n/a'))
+        rows.append(
+            dict(
+                detection=config.detection,
+                pose_calls=config.mode,
+                fps=len(frames) / config.seconds,
+                ms=1000 * config.seconds / len(frames),
+                people=sum(map(len, config.results)) / len(frames),
+                runs_per_frame=config.calls['pose'] / len(frames),
+                detector_runs=config.calls['detector'],
+                id_switches=switches,
+                tracked=tracked))
     command = 'python tools/analysis_tools/video_benchmark.py ' + ' '.join(
         argv if argv is not None else sys.argv[1:])
     machine = (f'{len(frames)} frames of {osp.basename(args.video)}; '
                f'detector: {detector.name}; pose: {osp.basename(args.onnx)}; '
                f'keypoint threshold {args.kpt_thr}; {args.threads} ONNX '
                'Runtime threads, onnxruntime '
-               f'{onnxruntime.__version__}; frames decoded beforehand')
+               f'{onnxruntime.__version__}; frames decoded beforehand; '
+               'configurations interleaved frame by frame')
     text = markdown(rows, f'`{command}`\n\n{machine}')
     os.makedirs(args.out_dir, exist_ok=True)
     with open(osp.join(args.out_dir, 'video_benchmark.md'), 'w') as f:
