@@ -44,9 +44,10 @@ class TopDownPoseONNX:
         padding (float): Box padding as MMPose's ``GetBBoxCenterScale``.
             Defaults to 1.25.
         max_batch_size (int, optional): Most crops per ``session.run``;
-            bounds peak memory (about 1 GB for 100 LEViTPose-T crops in one
-            call, under 300 MB in calls of 10). Defaults to None (all boxes
-            of an image in one call).
+            bounds peak memory (LEViTPose-T in ONNX Runtime, 100 crops:
+            1906 MiB peak RSS in one call, 292 MiB in calls of 10; see
+            ``docs/deployment.md``). Defaults to None (all boxes of an image
+            in one call).
         backend (str): ``'onnxruntime'`` or ``'openvino'`` (optional
             dependency: ``pip install openvino``). Defaults to
             ``'onnxruntime'``.
