@@ -43,6 +43,11 @@ CALIBRATE_METHODS = {
 #: Metadata key of the quantised file (JSON of :class:`Int8Settings`).
 PRECISION_KEY = 'precision'
 
+#: Operators quantised to int8: the ones holding the multiply-adds.
+#: Normalisations (LayerNorm's rank-1 weights cannot take per-channel
+#: scales), softmax and elementwise ops stay fp32.
+QUANTIZED_OP_TYPES = ('Conv', 'MatMul', 'Gemm')
+
 
 @dataclass
 class Int8Settings:
@@ -296,6 +301,7 @@ def quantize_model(model_path: str,
             quant_format=getattr(QuantFormat, settings.quant_format),
             per_channel=settings.per_channel,
             reduce_range=settings.reduce_range,
+            op_types_to_quantize=list(QUANTIZED_OP_TYPES),
             activation_type=types[settings.activation_type],
             weight_type=types[settings.weight_type],
             calibrate_method=getattr(CalibrationMethod,

@@ -23,11 +23,16 @@ def test_keypoints_per_box_have_coco_shape(pose_model, coco_sample):
 def test_keypoints_lie_in_the_cropped_region(pose_model, coco_sample):
     folder, boxes = coco_sample
     box = np.array(xyxy(boxes['000000000785.jpg'][0]))
-    keypoints, _ = inference_topdown_keypoints(
+    keypoints, scores = inference_topdown_keypoints(
         pose_model, str(folder / '000000000785.jpg'), [box])
     center, size = (box[:2] + box[2:]) / 2, (box[2:] - box[:2]).max()
-    # the crop is the box padded by 1.25 and made square (256x256 input)
-    assert (np.abs(keypoints[0] - center) <= 1.25 * size / 2 + 1).all()
+    # the crop is the box padded by 1.25 and made square (256x256 input);
+    # MMPose's decoder puts a keypoint whose heatmap has no positive value
+    # at heatmap position -1 (outside the crop) with a score <= 0
+    found = scores[0] > 0
+    assert found.any()
+    inside = np.abs(keypoints[0] - center) <= 1.25 * size / 2 + 1
+    assert inside[found].all()
 
 
 def test_no_boxes_give_no_keypoints(pose_model, coco_sample):

@@ -1,8 +1,14 @@
 """Print the parameters and FLOPs of a config's whole top-down model.
 
-FLOPs count one multiply-add as one FLOP (mmengine's ``FlopAnalyzer``, as
-MMPose's ``get_flops``), with LEViTPose's handles for the operators mmengine
-skips (attention, elementwise arithmetic), so the total is complete.
+Two conventions, side by side (one multiply-add = one FLOP in both):
+
+- **paper**: how the LEViTPose paper (and MMPose 0.29's ``get_flops``, and
+  so MMPose's published peer sizes) counted: mmcv 1.x's module hooks over
+  ``forward_dummy``; functional operations (matmul, softmax, additions) cost
+  nothing (``levitpose.utils.hook_flops``). Also split into stem / stages /
+  head.
+- **complete**: every operator of the traced graph (mmengine's
+  ``FlopAnalyzer`` with LEViTPose's handles for what it skips).
 
 Example::
 
@@ -11,13 +17,18 @@ Example::
 td-hm_levitpose-t_8xb64-210e_mpii-256x256.py --input-shape 256 256
 """
 import argparse
+import functools
 import sys
+
+from levitpose.cli import ToolParser, run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    """Parse the command line (a bad one exits 2 with one line)."""
+    parser = ToolParser(
         description='Params and FLOPs of a top-down pose model '
-        '(model(x, None, "tensor"), batch 1).')
+        '(model(x, None, "tensor"), batch 1), in the paper\'s convention '
+        'and completely.')
     parser.add_argument('config', help='config file path')
     parser.add_argument(
         '--input-shape',
@@ -28,29 +39,34 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    try:
-        import levitpose  # noqa: F401  registers the models
-        from levitpose.utils.flops import format_count, get_config_complexity
-        result = get_config_complexity(
-            args.config,
-            tuple(args.input_shape) if args.input_shape else None)
-    except (FileNotFoundError, ValueError, KeyError, RuntimeError,
-            SyntaxError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+def print_flops(args: argparse.Namespace) -> None:
+    """Count the config's model and print both conventions."""
+    import levitpose  # noqa: F401  registers the models
+    from levitpose.utils.flops import format_count, get_config_complexity
+    result = get_config_complexity(
+        args.config,
+        tuple(args.input_shape) if args.input_shape else None)
     h, w = result['input_shape']
     print(f'config: {args.config}')
     print(f'input shape: 1x3x{h}x{w}')
-    print(f'params: {format_count(result["params"])} ({result["params"]})')
-    print(f'flops: {format_count(result["flops"])} ({result["flops"]}) '
-          '(1 multiply-add = 1 flop)')
+    print(f'params: {format_count(result["paper_params"])} '
+          f'({result["paper_params"]}) (trainable, as the paper)')
+    paper = result['paper_flops']
+    print(f'flops (paper convention, mmcv 1.x hooks): '
+          f'{format_count(paper)} ({paper})')
+    for part, flops in result['paper_parts'].items():
+        print(f'  {part}: {format_count(flops)} ({flops / paper:.1%})')
+    print(f'flops (complete, every operator): '
+          f'{format_count(result["flops"])} ({result["flops"]})')
     attention = sum(v for k, v in result['by_operator'].items()
                     if k in ('matmul', 'bmm', 'scaled_dot_product_attention',
                              'baddbmm', 'softmax'))
     print(f'  of which attention (matmul/softmax): {format_count(attention)}')
-    return 0
+
+
+def main(argv=None) -> int:
+    """Run the tool; returns the exit status."""
+    return run_tool(functools.partial(print_flops, parse_args(argv)))
 
 
 if __name__ == '__main__':

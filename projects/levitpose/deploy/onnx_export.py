@@ -177,6 +177,10 @@ def export_onnx(estimator: nn.Module,
         wrapper(example)  # a model that is not exportable fails here
         if exporter == 'dynamo':
             batch = torch.export.Dim('batch', min=1, max=4096)
+            # torch.export pins a dimension whose example size is 1 as soon
+            # as an operator's behaviour could depend on it (e.g. whether a
+            # channel slice is contiguous), so trace a batch of 2
+            example = example[:1].expand(2, *example.shape[1:])
             torch.onnx.export(
                 wrapper, (example, ),
                 output_file,

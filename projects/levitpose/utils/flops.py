@@ -24,10 +24,12 @@ from mmengine.analysis.jit_handles import (Handle, bmm_flop_jit,
                                            elementwise_flop_counter, get_shape)
 from torch import nn
 
+from .hook_flops import count_paper_flops
+
 __all__ = [
     'EXTRA_FLOP_HANDLES', 'sdpa_flop_jit', 'build_flop_analyzer',
     'get_model_complexity', 'get_config_complexity', 'format_count',
-    'UncountedOpsError'
+    'UncountedOpsError', 'split_by_part'
 ]
 
 
@@ -178,11 +180,15 @@ class _TensorMode(nn.Module):
 def get_config_complexity(config: str,
                           input_shape: Optional[Tuple[int, int]] = None,
                           strict: bool = True) -> Dict[str, Any]:
-    """Parameters and complete FLOPs of a config's whole top-down model.
+    """Parameters and FLOPs of a config's whole top-down model, both ways.
 
     The model is built from ``config`` (no weights), put in eval mode and
-    traced through ``model(x, None, 'tensor')`` with a ``(1, 3, H, W)``
-    input, as MMPose's ``get_flops`` does.
+    run through ``model(x, None, 'tensor')`` (MMPose 0.29's
+    ``forward_dummy``) with a ``(1, 3, H, W)`` input. It is counted twice:
+    completely (every operator, :func:`get_model_complexity`) and in the
+    paper's convention (:func:`levitpose.utils.hook_flops.count_paper_flops`:
+    modules only, as mmcv 1.x), the latter also split into the parts of the
+    model (:func:`split_by_part`).
 
     Args:
         config (str): Path of an MMPose config.
@@ -192,21 +198,22 @@ def get_config_complexity(config: str,
         strict (bool): See :func:`get_model_complexity`. Defaults to True.
 
     Returns:
-        dict: :func:`get_model_complexity`'s dict plus ``input_shape``.
+        dict: :func:`get_model_complexity`'s dict plus ``input_shape``,
+        ``paper_flops``, ``paper_params`` and ``paper_parts`` (part name ->
+        paper-convention FLOPs).
 
     Raises:
-        FileNotFoundError: if ``config`` does not exist.
-        ValueError: if ``input_shape`` is not two positive ints.
+        MissingFileError: if ``config`` does not exist.
+        InvalidInputError: if it cannot be parsed or its model not built.
+        UsageError: if ``input_shape`` is not two positive ints.
     """
-    from pathlib import Path
-
-    from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
 
-    if not Path(config).is_file():
-        raise FileNotFoundError(f'config file not found: {config}')
-    cfg = Config.fromfile(config)
+    from .config import config_errors, load_config
+    from .errors import UsageError
+
+    cfg = load_config(config)
     if input_shape is None:
         codec = cfg.get('codec', None)
         if codec is not None and 'input_size' in codec:
@@ -215,14 +222,44 @@ def get_config_complexity(config: str,
             input_shape = (256, 192)
     if (len(input_shape) != 2
             or not all(isinstance(v, int) and v > 0 for v in input_shape)):
-        raise ValueError(f'input_shape must be two positive ints (H, W), '
+        raise UsageError(f'input_shape must be two positive ints (H, W), '
                          f'got {input_shape!r}')
     init_default_scope(cfg.get('default_scope', 'mmpose'))
-    if cfg.get('custom_imports', None):
-        from mmengine.utils import import_modules_from_strings
-        import_modules_from_strings(**cfg['custom_imports'])
-    model = MODELS.build(cfg.model).eval()
+    with config_errors(f'a pose model from config {config}'):
+        model = MODELS.build(cfg.model).eval()
     inputs = (torch.rand(1, 3, *input_shape), )
-    result = get_model_complexity(_TensorMode(model), inputs, strict=strict)
+    wrapped = _TensorMode(model)
+    result = get_model_complexity(wrapped, inputs, strict=strict)
     result['input_shape'] = tuple(input_shape)
+    paper = count_paper_flops(wrapped, inputs)
+    result['paper_flops'] = paper['flops']
+    result['paper_params'] = paper['params']
+    result['paper_parts'] = split_by_part(paper['by_module'])
     return result
+
+
+def split_by_part(by_module: Dict[str, int]) -> Dict[str, int]:
+    """Sum per-module FLOPs of a top-down model into its parts.
+
+    Args:
+        by_module (dict): Qualified module name (as seen from
+            ``_TensorMode``, i.e. ``estimator.backbone...``) -> FLOPs.
+
+    Returns:
+        dict: ``stem`` (stage 1's patch embedding), ``stage1`` ...
+        (each stage without the stem; stages 2+ include their subsample),
+        ``head`` and, if any module is elsewhere, ``other``.
+    """
+    parts: Dict[str, int] = {}
+    for name, flops in by_module.items():
+        fields = name.split('.')
+        if fields[1:3] == ['backbone', 'stages'] and len(fields) > 3:
+            part = f'stage{int(fields[3]) + 1}'
+            if fields[3] == '0' and fields[4:5] == ['embed']:
+                part = 'stem'
+        elif fields[1:2] == ['head']:
+            part = 'head'
+        else:
+            part = 'other'
+        parts[part] = parts.get(part, 0) + flops
+    return parts

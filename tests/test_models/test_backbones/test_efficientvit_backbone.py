@@ -1,36 +1,76 @@
-"""Tests of the EfficientViT (MSRA) backbone used by the pose baseline."""
+"""Tests of the EfficientViT-M0 pose baseline (backbones/efficientvit.py)."""
 import pytest
 import torch
 from torch import nn
 
 from levitpose.models.backbones import EfficientViT
-from levitpose.models.layers import CascadedGroupAttention
+from levitpose.models.backbones.efficientvit import parse_input_size
+from levitpose.models.layers import (CascadedGroupAttention, ConvStem,
+                                     LocalWindowAttention, SandwichBlock,
+                                     Subsample)
 
 torch.set_num_threads(1)
 
 
-def test_m0_matches_paper_table():
-    model = EfficientViT('m0')
-    assert model.arch == dict(
+def attentions(model):
+    return [m for m in model.modules() if isinstance(m, LocalWindowAttention)]
+
+
+def randomize_biases(model):
+    for module in model.modules():
+        if isinstance(module, CascadedGroupAttention):
+            nn.init.normal_(module.attention_biases, std=0.5)
+    return model
+
+
+def test_m0_table():
+    assert EfficientViT.arch_zoo['m0'] == dict(
         embed_dims=(64, 128, 192),
         depths=(1, 2, 3),
         num_heads=(4, 4, 4),
         key_dims=(16, 16, 16),
         window=7,
         kernels=(5, 5, 5, 5))
-    blocks = [n for n, _ in model.stages[2].named_children() if 'block' in n]
-    assert len(blocks) == 3
 
 
-@pytest.mark.parametrize('hw', [(256, 256), (256, 192), (384, 288)])
-def test_strides_16_32_64_any_size(hw):
-    model = EfficientViT(out_indices=(0, 1, 2)).eval()
-    feats = model(torch.rand(1, 3, *hw))
+def test_m0_builds_its_table():
+    model = EfficientViT('m0', input_size=(256, 256))
+    assert [
+        len([b for b in s.children() if isinstance(b, SandwichBlock)])
+        for s in model.stages
+    ] == [1, 2, 3]
+    attns = attentions(model)
+    assert [a.attn.proj.conv.out_channels
+            for a in attns] == [64, 128, 128, 192, 192, 192]
+    for attn in attns:
+        inner = attn.attn
+        assert attn.window == 7 and inner.window == 7
+        assert inner.num_heads == 4 and inner.key_dim == 16
+        assert [dw.conv.kernel_size for dw in inner.dws] == [(5, 5)] * 4
+
+
+def test_stem_to_stride_4_then_subsamples():
+    model = EfficientViT()
+    assert type(model.stages[0].embed) is ConvStem
+    assert all(type(s.embed) is Subsample for s in model.stages[1:])
+
+
+@pytest.mark.parametrize('hw', [(256, 256), (256, 192)])
+def test_stages_at_strides_4_8_16(hw):
     h, w = hw
-    assert [tuple(f.shape[1:])
-            for f in feats] == [(64, -(-h // 16), -(-w // 16)),
-                                (128, -(-h // 32), -(-w // 32)),
-                                (192, -(-h // 64), -(-w // 64))]
+    model = EfficientViT(input_size=(w, h), out_indices=(0, 1, 2)).eval()
+    with torch.no_grad():
+        feats = model(torch.rand(1, 3, h, w))
+    assert [tuple(f.shape[1:]) for f in feats] == [(64, h // 4, w // 4),
+                                                   (128, h // 8, w // 8),
+                                                   (192, h // 16, w // 16)]
+    assert model.out_channels == (64, 128, 192)
+
+
+def test_window_shrinks_to_small_resolutions():
+    """The reference rule: ``window = min(window, resolution)``."""
+    model = EfficientViT(input_size=(96, 96))  # stride 16: 6x6
+    assert [a.window for a in attentions(model)] == [7, 7, 7, 6, 6, 6]
 
 
 @pytest.mark.parametrize('arch', ['m1', 'tiny', 0])
@@ -39,39 +79,70 @@ def test_bad_arch_raises(arch):
         EfficientViT(arch)
 
 
+def test_custom_arch_needs_every_key():
+    arch = dict(EfficientViT.arch_zoo['m0'])
+    del arch['window']
+    with pytest.raises(ValueError, match='window'):
+        EfficientViT(arch)
+
+
 @pytest.mark.parametrize('kwargs, match',
                          [(dict(out_indices=(3, )), 'out_indices'),
-                          (dict(frozen_stages=5), 'frozen_stages')])
+                          (dict(frozen_stages=5), 'frozen_stages'),
+                          (dict(input_size=(100, 256)), 'input_size')])
 def test_bad_options_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         EfficientViT(**kwargs)
 
 
-def test_switch_to_deploy_keeps_outputs(randomize_bn):
+def test_parse_input_size_accepts_list():
+    assert parse_input_size([192, 256]) == (192, 256)
+
+
+def test_forward_rejects_size_not_multiple_of_16():
+    model = EfficientViT().eval()
+    with pytest.raises(ValueError, match='multiples of 16, got 72x64'):
+        model(torch.rand(1, 3, 72, 64))
+
+
+def test_switch_to_deploy_keeps_outputs_and_is_idempotent(randomize_bn):
     torch.manual_seed(0)
-    model = randomize_bn(EfficientViT()).eval()
-    for module in model.modules():
-        if isinstance(module, CascadedGroupAttention):
-            nn.init.normal_(module.attention_biases, std=0.5)
+    model = randomize_biases(randomize_bn(EfficientViT())).eval()
     x = torch.rand(1, 3, 256, 192)
-    expected = model(x)[0]
-    model.switch_to_deploy()
-    model.switch_to_deploy()
+    with torch.no_grad():
+        expected = model(x)[0]
+        model.switch_to_deploy()
+        state = {k: v.clone() for k, v in model.state_dict().items()}
+        model.switch_to_deploy()
+        got = model(x)[0]
     assert not any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
-    attn = next(m for m in model.modules()
-                if isinstance(m, CascadedGroupAttention))
-    assert attn.attention_bias.shape == (4, 49, 49)
-    torch.testing.assert_close(model(x)[0], expected, rtol=0, atol=1e-5)
+    assert all(a.attn.attention_bias.shape == (4, 49, 49)
+               for a in attentions(model))
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in state.items())
+    torch.testing.assert_close(got, expected, rtol=0, atol=1e-5)
 
 
 def test_deploy_construction_loads_fused_state_dict(randomize_bn):
     torch.manual_seed(0)
-    model = randomize_bn(EfficientViT()).eval()
+    model = randomize_biases(randomize_bn(EfficientViT())).eval()
+    x = torch.rand(1, 3, 128, 96)
+    expected = model(x)[0]
     model.switch_to_deploy()
     deployed = EfficientViT(deploy=True).eval()
     deployed.load_state_dict(model.state_dict(), strict=True)
-    x = torch.rand(1, 3, 128, 128)
-    torch.testing.assert_close(deployed(x)[0], model(x)[0])
+    torch.testing.assert_close(deployed(x)[0], expected, rtol=0, atol=1e-5)
+
+
+def test_state_dict_round_trip_is_exact(tmp_path, randomize_bn):
+    torch.manual_seed(0)
+    model = randomize_biases(randomize_bn(EfficientViT())).eval()
+    torch.save(model.state_dict(), tmp_path / 'm0.pth')
+    torch.manual_seed(1)
+    other = EfficientViT().eval()
+    other.load_state_dict(
+        torch.load(tmp_path / 'm0.pth', weights_only=True), strict=True)
+    x = torch.rand(1, 3, 64, 48)
+    assert torch.equal(other(x)[0], model(x)[0])
 
 
 def test_frozen_stages_and_norm_eval():
@@ -82,12 +153,11 @@ def test_frozen_stages_and_norm_eval():
                    for m in model.modules() if isinstance(m, nn.BatchNorm2d))
 
 
-def test_gradients_reach_every_parameter():
-    model = EfficientViT(out_indices=(0, 1, 2)).train()
-    for module in model.modules():
-        if isinstance(module, nn.BatchNorm2d):
-            nn.init.constant_(module.weight, 1.)
-    sum(f.mean() for f in model(torch.rand(2, 3, 128, 96))).backward()
+def test_gradients_reach_every_parameter(randomize_bn):
+    torch.manual_seed(0)
+    model = randomize_bn(EfficientViT(out_indices=(0, 1, 2))).train()
+    feats = model(torch.rand(2, 3, 128, 96))
+    sum(f.square().mean() for f in feats).backward()
     missing = [
         n for n, p in model.named_parameters()
         if p.grad is None or not p.grad.abs().sum() > 0
@@ -97,4 +167,10 @@ def test_gradients_reach_every_parameter():
 
 def test_in_channels_option():
     model = EfficientViT(in_channels=1).eval()
-    assert model(torch.rand(1, 1, 128, 128))[0].shape == (1, 192, 2, 2)
+    assert model(torch.rand(1, 1, 64, 64))[0].shape == (1, 192, 4, 4)
+
+
+def test_registered_in_mmpose():
+    from mmpose.registry import MODELS
+    model = MODELS.build(dict(type='EfficientViT'))
+    assert type(model) is EfficientViT

@@ -1,13 +1,14 @@
-"""Tests of the LEViTPose backbone."""
+"""Tests of the LEViTPose backbone (backbones/levitpose.py)."""
 import copy
 
 import pytest
 import torch
 from torch import nn
 
-from levitpose.models.backbones import LEViTPose
-from levitpose.models.backbones.levitpose import (parse_input_size,
-                                                  parse_out_indices)
+from levitpose.models.backbones import EfficientViT, LEViTPose
+from levitpose.models.layers import (CGSLRA, LocalWindowAttention, LStem,
+                                     OverlapPatchEmbed, SandwichBlock,
+                                     Subsample)
 
 torch.set_num_threads(1)
 
@@ -18,46 +19,100 @@ def small_arch(**overrides):
         stem_channels=8,
         embed_dims=(16, 32, 48),
         depths=(1, 1, 2),
-        num_groups=(2, 2, 3),
-        key_dims=(8, 8, 8),
-        sr_ratios=(8, 4, 2),
-        ffn_ratios=(2, 2, 2))
+        num_groups=(2, 2, 4),
+        key_dims=(4, 8, 8),
+        heads_per_group=2,
+        pool_size=3,
+        stem_kernels=(3, 5))
     arch.update(overrides)
     return arch
 
 
+def blocks(stage):
+    return [m for m in stage.children() if isinstance(m, SandwichBlock)]
+
+
 @pytest.mark.parametrize('arch', ['tiny', 'small'])
-def test_out_indices_select_strides_non_square(arch):
-    model = LEViTPose(arch, input_size=(192, 256), out_indices=(0, 1, 2))
-    feats = model.eval()(torch.rand(2, 3, 256, 192))
-    assert [tuple(f.shape[-2:]) for f in feats] == [(64, 48), (32, 24),
-                                                    (16, 12)]
-    assert [f.shape[1] for f in feats] == list(model.arch['embed_dims'])
-    assert model.out_channels == tuple(model.arch['embed_dims'])
+@pytest.mark.parametrize('hw', [(256, 256), (256, 192)])
+def test_stages_at_strides_4_8_16(arch, hw):
+    h, w = hw
+    model = LEViTPose(arch, input_size=(w, h), out_indices=(0, 1, 2)).eval()
+    with torch.no_grad():
+        feats = model(torch.rand(1, 3, h, w))
+    dims = model.arch['embed_dims']
+    assert [tuple(f.shape[1:]) for f in feats
+            ] == [(dims[i], h // s, w // s) for i, s in enumerate((4, 8, 16))]
+    assert model.out_channels == dims
+
+
+def test_default_returns_stride_16_only():
+    model = LEViTPose(small_arch()).eval()
+    (feat, ) = model(torch.rand(1, 3, 64, 48))
+    assert feat.shape == (1, 48, 4, 3)
+    assert model.out_channels == (48, )
 
 
 @pytest.mark.parametrize('out_index', [0, 1, 2, -1])
-def test_each_out_index_square(out_index):
-    model = LEViTPose(
-        small_arch(), input_size=(256, 256), out_indices=(out_index, )).eval()
-    (feat, ) = model(torch.rand(1, 3, 256, 256))
+def test_each_out_index(out_index):
+    model = LEViTPose(small_arch(), out_indices=(out_index, )).eval()
+    (feat, ) = model(torch.rand(1, 3, 64, 64))
     stride = (4, 8, 16)[out_index]
-    assert feat.shape == (1, (16, 32, 48)[out_index], 256 // stride,
-                          256 // stride)
+    assert feat.shape == (1, (16, 32, 48)[out_index], 64 // stride,
+                          64 // stride)
 
 
-def test_default_returns_stride_16():
-    (feat, ) = LEViTPose('tiny').eval()(torch.rand(1, 3, 256, 192))
-    assert feat.shape == (1, 128, 16, 12)
+def test_is_efficientvit_with_stem_and_attention_replaced():
+    model = LEViTPose('tiny')
+    assert isinstance(model, EfficientViT)
+    stem = model.stages[0].embed
+    assert [type(m) for m in stem] == [LStem, OverlapPatchEmbed]
+    assert all(isinstance(s.embed, Subsample) for s in model.stages[1:])
+    mixers = [b.mixer.fn for s in model.stages for b in blocks(s)]
+    assert mixers and all(type(m) is CGSLRA for m in mixers)
+    assert not any(
+        isinstance(m, LocalWindowAttention) for m in model.modules())
 
 
-def test_large_non_square_input():
-    model = LEViTPose(small_arch(), input_size=(288, 384)).eval()
-    (feat, ) = model(torch.rand(1, 3, 384, 288))
-    assert feat.shape[-2:] == (24, 18)
+@pytest.mark.parametrize('arch', ['tiny', 'small'])
+def test_baseline_depths_and_groups(arch):
+    model = LEViTPose(arch)
+    assert [len(blocks(s)) for s in model.stages] == [1, 2, 3]
+    assert {m.num_groups
+            for m in model.modules() if isinstance(m, CGSLRA)} == {4}
 
 
-@pytest.mark.parametrize('arch', ['base', 'Tiny', 3])
+def test_tiny_and_small_differ_in_widths_only():
+    tiny, small = LEViTPose.arch_zoo['tiny'], LEViTPose.arch_zoo['small']
+    assert {k for k in tiny if tiny[k] != small[k]} == {'embed_dims'}
+    assert all(
+        t < s for t, s in zip(tiny['embed_dims'][1:], small['embed_dims'][1:]))
+
+
+def test_stem_uses_multi_scale_kernels_3_5_7():
+    model = LEViTPose('tiny')
+    assert model.stages[0].embed[0].dw.kernels == (3, 5, 7)
+
+
+def test_custom_arch_keys_reach_the_modules():
+    arch = small_arch(
+        stem_channels=12,
+        heads_per_group=4,
+        pool_size=5,
+        stem_kernels=(3, 9),
+        key_dims=(4, 8, 4))
+    model = LEViTPose(arch)
+    lstem, ope = model.stages[0].embed
+    assert lstem.conv.conv.out_channels == 12
+    assert ope.conv.in_channels == 12
+    assert lstem.dw.kernels == (3, 9)
+    attns = [b.mixer.fn for s in model.stages for b in blocks(s)]
+    assert [a.num_groups for a in attns] == [2, 2, 4, 4]
+    assert [a.key_dim for a in attns] == [4, 8, 4, 4]
+    assert {a.heads for a in attns} == {4}
+    assert {a.reduce[0].pool.output_size for a in attns} == {5}
+
+
+@pytest.mark.parametrize('arch', ['base', 'Tiny', 'm0', 3])
 def test_bad_arch_raises_naming_allowed(arch):
     with pytest.raises(ValueError, match="'small'.*'tiny'"):
         LEViTPose(arch)
@@ -65,73 +120,58 @@ def test_bad_arch_raises_naming_allowed(arch):
 
 def test_custom_arch_missing_key_raises():
     arch = small_arch()
-    del arch['sr_ratios']
-    with pytest.raises(ValueError, match='sr_ratios'):
+    del arch['pool_size']
+    with pytest.raises(ValueError, match='pool_size'):
         LEViTPose(arch)
 
 
-def test_custom_arch_wrong_length_raises():
-    with pytest.raises(ValueError, match='depths'):
-        LEViTPose(small_arch(depths=(1, 1)))
+def test_custom_arch_unknown_key_raises():
+    with pytest.raises(ValueError, match='sr_ratios'):
+        LEViTPose(small_arch(sr_ratios=(8, 4, 2)))
 
 
-@pytest.mark.parametrize('size', [(250, 256), (192, 200), (0, 256),
-                                  (256, ), '256x256', (192.0, 256), None])
-def test_bad_input_size_raises(size):
+@pytest.mark.parametrize('key', ['depths', 'num_groups', 'key_dims'])
+def test_custom_arch_wrong_length_raises(key):
+    with pytest.raises(ValueError, match=key):
+        LEViTPose(small_arch(**{key: (1, 1)}))
+
+
+@pytest.mark.parametrize('size', [(250, 256), (192, 200), (192, 264), (0, 256),
+                                  (256, ), '256x256', (192.0, 256),
+                                  (True, 256), None])
+def test_input_size_must_be_multiples_of_16(size):
     with pytest.raises(ValueError, match='input_size'):
         LEViTPose('tiny', input_size=size)
 
 
-def test_forward_rejects_size_not_multiple_of_32():
+def test_input_size_multiple_of_16_not_32_is_accepted():
+    model = LEViTPose(small_arch(), input_size=(48, 80)).eval()
+    assert model(torch.rand(1, 3, 80, 48))[0].shape == (1, 48, 5, 3)
+
+
+@pytest.mark.parametrize('hw', [(72, 48), (64, 40)])
+def test_forward_rejects_size_not_multiple_of_16(hw):
     model = LEViTPose(small_arch()).eval()
-    with pytest.raises(ValueError, match='multiples of 32, got 250x192'):
-        model(torch.rand(1, 3, 250, 192))
-
-
-def test_parse_input_size_accepts_list():
-    assert parse_input_size([192, 256]) == (192, 256)
-
-
-@pytest.mark.parametrize('indices', [(3, ), (-4, ), (), 'all', (0.5, )])
-def test_bad_out_indices_raise(indices):
-    with pytest.raises(ValueError, match='out_indices'):
-        LEViTPose('tiny', out_indices=indices)
-
-
-def test_out_indices_normalised():
-    assert parse_out_indices((-1, 0), 3) == (0, 2)
-    assert parse_out_indices(1, 3) == (1, )
-
-
-@pytest.mark.parametrize('frozen', [-2, 3, 1.0])
-def test_bad_frozen_stages_raise(frozen):
-    with pytest.raises(ValueError, match='frozen_stages'):
-        LEViTPose(small_arch(), frozen_stages=frozen)
-
-
-@pytest.mark.parametrize('rate', [-0.1, 1.0])
-def test_bad_drop_path_rate_raises(rate):
-    with pytest.raises(ValueError, match='drop_path_rate'):
-        LEViTPose(small_arch(), drop_path_rate=rate)
+    with pytest.raises(ValueError, match='multiples of 16'):
+        model(torch.rand(1, 3, *hw))
 
 
 def test_frozen_stages_have_no_grad_and_stay_eval():
-    model = LEViTPose(small_arch(), frozen_stages=1)
-    model.train()
+    model = LEViTPose(small_arch(), frozen_stages=1).train()
     for i, stage in enumerate(model.stages):
         frozen = i <= 1
         assert all(p.requires_grad != frozen for p in stage.parameters())
         assert all(m.training != frozen for m in stage.modules())
 
 
-def test_norm_eval_keeps_bn_in_eval_mode():
+def test_norm_eval_keeps_bn_statistics():
     model = LEViTPose(small_arch(), norm_eval=True).train()
     bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     assert bns and not any(bn.training for bn in bns)
     assert model.stages[0].training
-    before = bns[0].running_mean.clone()
+    before = [bn.running_mean.clone() for bn in bns]
     model(torch.rand(2, 3, 64, 64))
-    torch.testing.assert_close(bns[0].running_mean, before)
+    assert all(torch.equal(bn.running_mean, b) for bn, b in zip(bns, before))
 
 
 def test_without_norm_eval_bn_trains():
@@ -140,13 +180,11 @@ def test_without_norm_eval_bn_trains():
                if isinstance(m, nn.BatchNorm2d))
 
 
-def test_gradients_reach_every_parameter():
+def test_gradients_reach_every_parameter(randomize_bn):
     torch.manual_seed(0)
-    model = LEViTPose(small_arch(), out_indices=(0, 1, 2)).train()
-    for module in model.modules():  # zero-init BN would block gradients
-        if isinstance(module, nn.BatchNorm2d):
-            nn.init.constant_(module.weight, 1.)
-    feats = model(torch.rand(2, 3, 64, 96))
+    # fresh zero-init BNs would block the gradient of their branch
+    model = randomize_bn(LEViTPose(small_arch(), out_indices=(0, 1, 2)))
+    feats = model.train()(torch.rand(2, 3, 64, 48))
     sum(f.square().mean() for f in feats).backward()
     missing = [
         n for n, p in model.named_parameters()
@@ -155,73 +193,67 @@ def test_gradients_reach_every_parameter():
     assert not missing
 
 
-def test_residual_branches_start_as_identity():
+def test_fresh_blocks_are_identity():
     model = LEViTPose(small_arch()).eval()
-    block = model.stages[2].blocks[0]
-    x = torch.rand(1, 48, 4, 4)
-    torch.testing.assert_close(block(x), x)
-
-
-def test_drop_path_is_random_in_train_and_off_in_eval():
-    torch.manual_seed(0)
-    model = LEViTPose(small_arch(), drop_path_rate=0.5)
-    for module in model.modules():
-        if isinstance(module, nn.BatchNorm2d):
-            nn.init.constant_(module.weight, 1.)
-    x = torch.rand(4, 3, 64, 64)
-    model.train()
-    outs = [model(x)[0] for _ in range(2)]
-    assert not torch.allclose(outs[0], outs[1])
-    model.eval()
-    torch.testing.assert_close(model(x)[0], model(x)[0])
+    x = torch.rand(1, 48, 4, 3)
+    for block in blocks(model.stages[2]):
+        torch.testing.assert_close(block(x), x)
 
 
 def test_drop_path_rates_increase_linearly():
     model = LEViTPose(small_arch(), drop_path_rate=0.3)
-    rates = [
-        block.dw0.drop_path for stage in model.stages for block in stage.blocks
-    ]
-    assert rates[0] == 0. and rates[-1] == pytest.approx(0.3)
-    assert rates == sorted(rates)
+    rates = [b.dw0.drop_path for s in model.stages for b in blocks(s)]
+    assert rates == pytest.approx([0., 0.1, 0.2, 0.3])
+
+
+@pytest.mark.parametrize('rate', [-0.1, 1.0])
+def test_bad_drop_path_rate_raises(rate):
+    with pytest.raises(ValueError, match='drop_path_rate'):
+        LEViTPose(small_arch(), drop_path_rate=rate)
 
 
 def test_switch_to_deploy_keeps_outputs_and_is_idempotent(randomize_bn):
     torch.manual_seed(0)
-    model = randomize_bn(LEViTPose('tiny', out_indices=(0, 1, 2)).eval())
+    model = randomize_bn(LEViTPose('tiny', out_indices=(0, 1, 2))).eval()
     x = torch.rand(1, 3, 256, 192)
-    expected = model(x)
-    model.switch_to_deploy()
-    fused_state = copy.deepcopy(model.state_dict())
-    model.switch_to_deploy()  # must be a no-op
+    with torch.no_grad():
+        expected = model(x)
+        model.switch_to_deploy()
+        fused_state = copy.deepcopy(model.state_dict())
+        model.switch_to_deploy()  # must be a no-op
+        got = model(x)
     assert model.deploy
     assert not any(
         isinstance(m, nn.modules.batchnorm._BatchNorm)
         for m in model.modules())
-    assert model.state_dict().keys() == fused_state.keys()
-    for got, want in zip(model(x), expected):
-        torch.testing.assert_close(got, want, rtol=0, atol=1e-5)
+    state = model.state_dict()
+    assert state.keys() == fused_state.keys()
+    assert all(torch.equal(state[k], fused_state[k]) for k in state)
+    for out, want in zip(got, expected):
+        torch.testing.assert_close(out, want, rtol=0, atol=1e-5)
 
 
 def test_deploy_construction_loads_fused_state_dict(randomize_bn):
     torch.manual_seed(0)
-    model = randomize_bn(LEViTPose(small_arch()).eval())
-    x = torch.rand(1, 3, 64, 64)
+    model = randomize_bn(LEViTPose(small_arch())).eval()
+    x = torch.rand(1, 3, 64, 48)
     expected = model(x)[0]
     model.switch_to_deploy()
     deployed = LEViTPose(small_arch(), deploy=True).eval()
+    assert deployed.deploy
     deployed.load_state_dict(model.state_dict(), strict=True)
     torch.testing.assert_close(deployed(x)[0], expected, rtol=0, atol=1e-5)
 
 
 def test_state_dict_round_trip_is_exact(tmp_path, randomize_bn):
     torch.manual_seed(0)
-    model = randomize_bn(LEViTPose(small_arch()).eval())
+    model = randomize_bn(LEViTPose(small_arch())).eval()
     path = tmp_path / 'backbone.pth'
     torch.save(model.state_dict(), path)
     torch.manual_seed(1)
     other = LEViTPose(small_arch()).eval()
     other.load_state_dict(torch.load(path, weights_only=True), strict=True)
-    x = torch.rand(1, 3, 64, 64)
+    x = torch.rand(1, 3, 64, 48)
     assert torch.equal(other(x)[0], model(x)[0])
 
 
@@ -234,7 +266,7 @@ def test_in_channels_option():
 def test_registered_in_mmpose():
     from mmpose.registry import MODELS
     model = MODELS.build(dict(type='LEViTPose', arch='tiny'))
-    assert isinstance(model, LEViTPose)
+    assert type(model) is LEViTPose
 
 
 def test_init_cfg_is_applied():
@@ -242,5 +274,5 @@ def test_init_cfg_is_applied():
         small_arch(),
         init_cfg=dict(type='Constant', layer='Conv2d', val=0.5, bias=0.))
     model.init_weights()
-    conv = model.stages[0].embed.conv.conv
+    conv = model.stages[0].embed[0].conv.conv
     assert torch.all(conv.weight == 0.5)

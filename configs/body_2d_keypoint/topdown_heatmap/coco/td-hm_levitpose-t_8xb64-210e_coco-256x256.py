@@ -1,6 +1,5 @@
-_base_ = ['./td-hm_levitpose-s_8xb64-210e_coco-256x256.py']
+# LEViTPose-T on COCO: LEViTPose-S with the narrower widths of 'tiny'.
+_base_ = ['../_base_/coco-256x256.py']
 
-# model settings: LEViTPose-T differs from -S in widths only
-model = dict(
-    backbone=dict(arch='tiny'),
-    head=dict(in_channels=(32, 64, 128), feat_channels=(112, 96)))
+# model settings: T differs from S in widths only
+model = dict(backbone=dict(arch='tiny'), head=dict(in_channels=112))

@@ -1,15 +1,16 @@
 """Unregistered building blocks of the LEViTPose models."""
-from .attention import CascadedGroupSRAttention
-from .block import ConvFFN, LEViTPoseBlock, Residual, SandwichBlock
-from .conv_bn import ConvBN, LinearBN, fuse_modules
-from .patch_embed import LightStem, SubsampleEmbed
-from .patch_merging import PatchMerging, SqueezeExcite
-from .stage import LEViTPoseStage
+from .block import ConvFFN, Residual, SandwichBlock
+from .cgslra import CGSLRA, SpatialLinearReduction
+from .conv_bn import ConvBN, DeconvBN, fuse_modules
+from .lstem import ChannelShuffle, LStem, MultiScaleDWConv
+from .patch_embed import ConvStem, OverlapPatchEmbed
+from .patch_merging import PatchMerging, SqueezeExcite, Subsample
 from .window_attention import CascadedGroupAttention, LocalWindowAttention
 
 __all__ = [
-    'CascadedGroupAttention', 'CascadedGroupSRAttention', 'ConvBN', 'ConvFFN',
-    'LEViTPoseBlock', 'LEViTPoseStage', 'LightStem', 'LinearBN',
-    'LocalWindowAttention', 'PatchMerging', 'Residual', 'SandwichBlock',
-    'SqueezeExcite', 'SubsampleEmbed', 'fuse_modules'
+    'CGSLRA', 'CascadedGroupAttention', 'ChannelShuffle', 'ConvBN', 'ConvFFN',
+    'ConvStem', 'DeconvBN', 'LStem', 'LocalWindowAttention',
+    'MultiScaleDWConv', 'OverlapPatchEmbed', 'PatchMerging', 'Residual',
+    'SandwichBlock', 'SpatialLinearReduction', 'SqueezeExcite', 'Subsample',
+    'fuse_modules'
 ]

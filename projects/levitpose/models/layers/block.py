@@ -1,12 +1,11 @@
-"""Sandwich blocks ``DWConv -> FFN -> mixer -> DWConv -> FFN`` (every part
-residual): the LEViTPose block (CGSR-MHA mixer) and its building parts."""
+"""The sandwich block ``DWConv -> FFN -> mixer -> DWConv -> FFN`` (every
+part residual) of EfficientViT and LEViTPose, and its building parts."""
 import torch
 from torch import Tensor, nn
 
-from .attention import CascadedGroupSRAttention
 from .conv_bn import ConvBN
 
-__all__ = ['Residual', 'ConvFFN', 'SandwichBlock', 'LEViTPoseBlock']
+__all__ = ['Residual', 'ConvFFN', 'SandwichBlock']
 
 
 class Residual(nn.Module):
@@ -82,34 +81,3 @@ class SandwichBlock(nn.Sequential):
         self.dw1 = Residual(
             ConvBN(dim, dim, dw_kernel, groups=dim, zero_init=True), drop_path)
         self.ffn1 = Residual(ConvFFN(dim, hidden), drop_path)
-
-
-class LEViTPoseBlock(SandwichBlock):
-    """The LEViTPose block: the sandwich with CGSR-MHA as its mixer.
-
-    Args:
-        dim (int): Channels.
-        num_groups (int): Attention groups.
-        key_dim (int): Query/key channels per group.
-        sr_ratio (int): Spatial reduction of keys/values.
-        ffn_ratio (float): FFN hidden channels over ``dim``.
-        dw_kernel (int): Kernel of the depthwise convolutions.
-            Defaults to 3.
-        drop_path (float): Stochastic depth of every residual branch.
-            Defaults to 0.
-    """
-
-    def __init__(self,
-                 dim: int,
-                 num_groups: int,
-                 key_dim: int,
-                 sr_ratio: int,
-                 ffn_ratio: float,
-                 dw_kernel: int = 3,
-                 drop_path: float = 0.) -> None:
-        super().__init__(
-            dim,
-            CascadedGroupSRAttention(dim, num_groups, key_dim, sr_ratio),
-            ffn_ratio,
-            dw_kernel=dw_kernel,
-            drop_path=drop_path)

@@ -1,14 +1,17 @@
-"""Bias-free convolution / linear layers followed by BatchNorm, and the walk
+"""Bias-free (transposed) convolutions followed by BatchNorm, and the walk
 that folds every BatchNorm into the layer before it for deployment.
 
 The fusion follows the idea of timm's ``ConvNorm.fuse`` /
 ``reparameterize_model`` (``timm/models/efficientvit_msra.py``,
 ``timm/utils/model.py``), re-implemented here.
 """
+import copy
+from typing import Tuple
+
 import torch
 from torch import Tensor, nn
 
-__all__ = ['ConvBN', 'LinearBN', 'fuse_modules']
+__all__ = ['ConvBN', 'DeconvBN', 'fuse_modules']
 
 
 class ConvBN(nn.Sequential):
@@ -55,61 +58,73 @@ class ConvBN(nn.Sequential):
     @torch.no_grad()
     def fuse(self) -> nn.Conv2d:
         """Return a ``Conv2d`` (with bias) equal to this layer in eval mode."""
-        conv, bn = self.conv, self.bn
-        gain = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
-        fused = nn.Conv2d(
-            conv.in_channels,
-            conv.out_channels,
-            conv.kernel_size,
-            conv.stride,
-            conv.padding,
-            conv.dilation,
-            conv.groups,
-            bias=True).to(conv.weight)
-        fused.weight.copy_(conv.weight * gain.view(-1, 1, 1, 1))
-        fused.bias.copy_(bn.bias - bn.running_mean * gain)
-        return fused
+        gain, bias = _bn_affine(self.bn)
+        return _with_weights(self.conv,
+                             self.conv.weight * gain.view(-1, 1, 1, 1), bias)
 
 
-class LinearBN(nn.Sequential):
-    """Bias-free ``Linear`` + ``BatchNorm1d`` over the channel (last) axis.
+class DeconvBN(nn.Sequential):
+    """Bias-free ``ConvTranspose2d`` (x2 upsampling) + ``BatchNorm2d``.
 
-    Accepts inputs of shape ``(..., C)``; the BatchNorm statistics are taken
-    over every leading axis (tokens of every image), as in LeViT.
+    The kernel-4 / stride-2 / padding-1 layout of MMPose's ``HeatmapHead``
+    deconvolutions, optionally grouped; :meth:`fuse` folds the BN.
 
     Args:
-        in_features (int): Input features.
-        out_features (int): Output features.
-        zero_init (bool): Initialise the BN weight to zero.
-            Defaults to False.
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        groups (int): Convolution groups. Defaults to 1.
+        kernel_size (int): Kernel size, 4 (padding 1) or 2 (padding 0).
+            Defaults to 4.
     """
 
     def __init__(self,
-                 in_features: int,
-                 out_features: int,
-                 zero_init: bool = False) -> None:
+                 in_channels: int,
+                 out_channels: int,
+                 groups: int = 1,
+                 kernel_size: int = 4) -> None:
         super().__init__()
-        self.linear = nn.Linear(in_features, out_features, bias=False)
-        self.bn = nn.BatchNorm1d(out_features)
-        nn.init.constant_(self.bn.weight, 0. if zero_init else 1.)
-        nn.init.zeros_(self.bn.bias)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Apply the linear map, then the BN over all leading axes."""
-        x = self.linear(x)
-        return self.bn(x.flatten(0, -2)).reshape(x.shape)
+        if kernel_size not in (2, 4):
+            raise ValueError(
+                f'kernel_size must be 2 or 4 (x2 upsampling), got '
+                f'{kernel_size}')
+        self.deconv = nn.ConvTranspose2d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=2,
+            padding=(kernel_size - 2) // 2,
+            groups=groups,
+            bias=False)
+        self.bn = nn.BatchNorm2d(out_channels)
 
     @torch.no_grad()
-    def fuse(self) -> nn.Linear:
-        """Return a ``Linear`` (with bias) equal to this layer in eval mode."""
-        linear, bn = self.linear, self.bn
-        gain = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
-        fused = nn.Linear(
-            linear.in_features, linear.out_features,
-            bias=True).to(linear.weight)
-        fused.weight.copy_(linear.weight * gain[:, None])
-        fused.bias.copy_(bn.bias - bn.running_mean * gain)
-        return fused
+    def fuse(self) -> nn.ConvTranspose2d:
+        """Return a ``ConvTranspose2d`` (with bias) equal to this layer in
+        eval mode."""
+        deconv = self.deconv
+        gain, bias = _bn_affine(self.bn)
+        # weight: (C_in, C_out / groups, k, k); output channel o of group g
+        # is column o % (C_out / groups) of the rows of group g
+        per_group = deconv.out_channels // deconv.groups
+        weight = deconv.weight.view(deconv.groups, -1, per_group,
+                                    *deconv.kernel_size)
+        weight = weight * gain.view(deconv.groups, 1, per_group, 1, 1)
+        return _with_weights(deconv, weight.view_as(deconv.weight), bias)
+
+
+def _bn_affine(bn: nn.BatchNorm2d) -> Tuple[Tensor, Tensor]:
+    """``(gain, bias)`` with ``bn(x) == x * gain + bias`` in eval mode."""
+    gain = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
+    return gain, bn.bias - bn.running_mean * gain
+
+
+def _with_weights(layer: nn.Module, weight: Tensor, bias: Tensor) -> nn.Module:
+    """A copy of a bias-free (transposed) convolution with new weights and
+    a bias."""
+    fused = copy.deepcopy(layer)
+    fused.weight = nn.Parameter(weight.detach().clone())
+    fused.bias = nn.Parameter(bias.detach().clone())
+    return fused
 
 
 def fuse_modules(module: nn.Module) -> nn.Module:

@@ -1,10 +1,12 @@
-"""EfficientViT's patch merging: an inverted residual with squeeze-excite
-that halves the resolution (Liu et al., CVPR 2023)."""
+"""EfficientViT's subsample block: patch merging (an inverted residual with
+squeeze-excite that halves the resolution) between residual ``DWConv`` and
+``FFN`` pairs (Liu et al., CVPR 2023; timm's ``efficientvit_msra.py``)."""
 from torch import Tensor, nn
 
+from .block import ConvFFN, Residual
 from .conv_bn import ConvBN
 
-__all__ = ['SqueezeExcite', 'PatchMerging']
+__all__ = ['SqueezeExcite', 'PatchMerging', 'Subsample']
 
 
 class SqueezeExcite(nn.Module):
@@ -59,3 +61,36 @@ class PatchMerging(nn.Module):
         """Halve ``(B, C_in, H, W)`` to ``(B, C_out, H/2, W/2)``."""
         x = self.act(self.dw(self.act(self.expand(x))))
         return self.reduce(self.se(x))
+
+
+class Subsample(nn.Sequential):
+    """EfficientViT's subsample between stages (stride 2).
+
+    ``DWConv -> FFN`` (residual, at ``C_in``), :class:`PatchMerging`
+    (whose ``3x3/2`` depthwise convolution embeds overlapping patches: the
+    "Subsample & OPE" of the LEViTPose figure), then ``DWConv -> FFN``
+    (residual, at ``C_out``). The FFNs expand by ``ffn_ratio``.
+
+    Args:
+        in_channels (int): Channels of the previous stage.
+        out_channels (int): Channels of this stage.
+        ffn_ratio (float): FFN hidden channels over the width.
+            Defaults to 2.
+    """
+
+    stride = 2
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 ffn_ratio: float = 2.) -> None:
+        super().__init__()
+        self.pre_dw = Residual(
+            ConvBN(in_channels, in_channels, 3, groups=in_channels))
+        self.pre_ffn = Residual(
+            ConvFFN(in_channels, int(round(in_channels * ffn_ratio))))
+        self.merge = PatchMerging(in_channels, out_channels)
+        self.post_dw = Residual(
+            ConvBN(out_channels, out_channels, 3, groups=out_channels))
+        self.post_ffn = Residual(
+            ConvFFN(out_channels, int(round(out_channels * ffn_ratio))))

@@ -4,8 +4,7 @@ LeViT-style attention biases that work for any (non-square) feature map.
 Re-implemented from the EfficientViT paper (Liu et al., CVPR 2023,
 https://arxiv.org/abs/2305.07027) and timm's ``efficientvit_msra.py``.
 """
-import itertools
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -14,6 +13,15 @@ from torch import Tensor, nn
 from .conv_bn import ConvBN
 
 __all__ = ['CascadedGroupAttention', 'LocalWindowAttention']
+
+
+def _offset_index(h: int, w: int, window: int) -> Tensor:
+    """``(N, N)`` index ``|dy| * window + |dx|`` of every pair of the
+    ``N = h * w`` positions of an ``h x w`` map."""
+    ys, xs = torch.meshgrid(torch.arange(h), torch.arange(w), indexing='ij')
+    ys, xs = ys.flatten(), xs.flatten()
+    return ((ys[:, None] - ys[None]).abs() * window +
+            (xs[:, None] - xs[None]).abs())
 
 
 class CascadedGroupAttention(nn.Module):
@@ -50,30 +58,29 @@ class CascadedGroupAttention(nn.Module):
             for k in kernels[:num_heads])
         self.act = nn.ReLU()
         self.proj = ConvBN(dim, dim, zero_init=True)
-        points = list(itertools.product(range(window), range(window)))
-        offsets = {}
-        idxs = []
-        for p1 in points:
-            for p2 in points:
-                off = (abs(p1[0] - p2[0]), abs(p1[1] - p2[1]))
-                idxs.append(offsets.setdefault(off, len(offsets)))
+        self.window = window
+        # one learned bias per relative offset (|dy|, |dx|), dy, dx < window
         self.attention_biases = nn.Parameter(
-            torch.zeros(num_heads, len(offsets)))
+            torch.zeros(num_heads, window * window))
         self.register_buffer(
             'bias_idxs',
-            torch.tensor(idxs).view(len(points), len(points)),
+            _offset_index(window, window, window),
             persistent=False)
         self.deploy = False
 
-    def _bias(self) -> Tensor:
-        """Biases ``(heads, N, N)`` of the window's ``N`` positions."""
-        if self.deploy:
-            return self.attention_bias
-        return self.attention_biases[:, self.bias_idxs]
+    def _bias(self, h: int, w: int) -> Tensor:
+        """Biases ``(heads, N, N)`` of the ``N = h * w`` positions."""
+        if (h, w) == (self.window, self.window):
+            if self.deploy:
+                return self.attention_bias
+            return self.attention_biases[:, self.bias_idxs]
+        idxs = _offset_index(h, w,
+                             self.window).to(self.attention_biases.device)
+        return self.attention_biases[:, idxs]
 
     @torch.no_grad()
     def switch_to_deploy(self, test_cfg: Optional[dict] = None) -> None:
-        """Gather the bias table once into a ``(heads, N, N)`` buffer.
+        """Gather the full window's biases once into a buffer.
 
         Args:
             test_cfg (dict, optional): Unused (MMPose's estimator passes
@@ -81,14 +88,14 @@ class CascadedGroupAttention(nn.Module):
         """
         if self.deploy:
             return
-        self.register_buffer('attention_bias', self._bias().clone())
-        del self.attention_biases
+        self.register_buffer('attention_bias',
+                             self._bias(self.window, self.window).clone())
         self.deploy = True
 
     def forward(self, x: Tensor) -> Tensor:
-        """Attend ``(B, C, window, window)``; returns the same shape."""
+        """Attend ``(B, C, H, W)`` (``H, W <= window``); same shape out."""
         B, _, H, W = x.shape
-        bias = self._bias()
+        bias = self._bias(H, W)
         slices = x.chunk(self.num_heads, dim=1)
         outs = []
         feat = slices[0]
@@ -109,9 +116,12 @@ class CascadedGroupAttention(nn.Module):
 class LocalWindowAttention(nn.Module):
     """:class:`CascadedGroupAttention` in non-overlapping windows.
 
-    The map is zero-padded at the bottom/right to multiples of ``window``
-    (so any ``(H, W)`` works), split into windows, attended, merged back
-    and cropped.
+    As in the reference implementation, the window is
+    ``min(window, resolution)`` for the map size the model is built for,
+    and a map that fits in one window is attended whole; otherwise it is
+    zero-padded at the bottom/right to multiples of the window (so any
+    ``(H, W)`` works), split into windows, attended, merged back and
+    cropped.
 
     Args:
         dim (int): Channels.
@@ -120,6 +130,9 @@ class LocalWindowAttention(nn.Module):
         window (int): Window side. Defaults to 7.
         kernels (Sequence[int]): Depthwise query kernels, per head.
             Defaults to ``(5, 5, 5, 5)``.
+        resolution (tuple[int, int], optional): ``(h, w)`` of the map the
+            model is built for; the window shrinks to ``min(h, w)`` when
+            that is smaller. Defaults to None (no shrinking).
     """
 
     def __init__(self,
@@ -127,8 +140,11 @@ class LocalWindowAttention(nn.Module):
                  key_dim: int,
                  num_heads: int,
                  window: int = 7,
-                 kernels: Sequence[int] = (5, 5, 5, 5)) -> None:
+                 kernels: Sequence[int] = (5, 5, 5, 5),
+                 resolution: Optional[Tuple[int, int]] = None) -> None:
         super().__init__()
+        if resolution is not None:
+            window = min(window, max(resolution))
         self.window = window
         self.attn = CascadedGroupAttention(dim, key_dim, num_heads, window,
                                            kernels)
@@ -137,6 +153,8 @@ class LocalWindowAttention(nn.Module):
         """Attend ``(B, C, H, W)`` window by window."""
         B, C, H, W = x.shape
         ws = self.window
+        if H <= ws and W <= ws:  # the map fits in one window
+            return self.attn(x)
         pad_h, pad_w = (ws - H % ws) % ws, (ws - W % ws) % ws
         if pad_h or pad_w:
             x = F.pad(x, (0, pad_w, 0, pad_h))

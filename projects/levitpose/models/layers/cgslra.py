@@ -1,0 +1,187 @@
+"""CGSLRA: cascaded group spatial linear reduction attention.
+
+The paper: "a cascaded group spatial linear reduction attention (CGSLRA)
+is proposed, which uses feature grouping to divide multiple attention heads
+to improve memory efficiency, and uses intra-group feature dimension
+reduction to reduce computational redundancy". The cascade over channel
+groups is EfficientViT's cascaded group attention (Liu et al., CVPR 2023,
+the baseline); "spatial linear reduction" is PVTv2's linear SRA (Wang et
+al., CVMJ 2022): keys and values come from the map average-pooled to a
+fixed size, then a 1x1 convolution, LayerNorm and GELU, so their number,
+and the attention's cost per query, do not depend on the input size.
+"""
+from typing import Optional
+
+import torch
+from torch import Tensor, nn
+
+from .conv_bn import ConvBN
+
+__all__ = ['adaptive_pool_matrix', 'SpatialLinearReduction', 'CGSLRA']
+
+
+def adaptive_pool_matrix(size: int, pool_size: int) -> Tensor:
+    """``(pool_size, size)`` matrix of adaptive average pooling along one
+    axis: row ``i`` averages ``[floor(i * size / P), ceil((i + 1) * size /
+    P))``, exactly the bins of ``F.adaptive_avg_pool2d``."""
+    rows = []
+    for i in range(pool_size):
+        start = (i * size) // pool_size
+        end = -((-(i + 1) * size) // pool_size)
+        row = torch.zeros(size)
+        row[start:end] = 1. / (end - start)
+        rows.append(row)
+    return torch.stack(rows)
+
+
+class SpatialLinearReduction(nn.Module):
+    """PVTv2's linear spatial reduction: pool, ``1x1`` conv, LN, GELU.
+
+    While exporting to ONNX the pooling is written as two products with
+    constant averaging matrices (:func:`adaptive_pool_matrix`; same
+    values), which every ONNX exporter supports for any input size; the
+    TorchScript exporter refuses adaptive pooling when the input size is
+    not a multiple of the output size (64 -> 7).
+
+    Args:
+        channels (int): Channels (in and out).
+        pool_size (int): Side of the pooled map (PVTv2: 7).
+    """
+
+    def __init__(self, channels: int, pool_size: int) -> None:
+        super().__init__()
+        self.pool_size = pool_size
+        self.pool = nn.AdaptiveAvgPool2d(pool_size)
+        self.sr = nn.Conv2d(channels, channels, 1)
+        self.norm = nn.LayerNorm(channels)
+        self.act = nn.GELU()
+
+    def _pool(self, x: Tensor) -> Tensor:
+        if not torch.onnx.is_in_onnx_export():
+            return self.pool(x)
+        H, W = int(x.shape[-2]), int(x.shape[-1])
+        x = x.contiguous()  # a channel slice; keeps the batch dynamic
+        rows = adaptive_pool_matrix(H, self.pool_size).to(x)
+        cols = adaptive_pool_matrix(W, self.pool_size).to(x)
+        return rows @ x @ cols.t()  # (B, C, P, P)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``(B, C, H, W)`` -> reduced tokens ``(B, P*P, C)``."""
+        x = self.sr(self._pool(x)).flatten(2).transpose(1, 2)
+        return self.act(self.norm(x))
+
+
+class CGSLRA(nn.Module):
+    """Cascaded group spatial linear reduction attention.
+
+    The ``C`` channels are split into ``G`` groups of ``C/G`` channels.
+    Group ``i`` works on ``f_i = x_i + o_{i-1}`` (its slice plus the
+    previous group's output: the cascade; ``f_1 = x_1``)::
+
+        Q   = LN(Linear(f_i))          every position,   C/G -> d
+        R   = SLR(f_i)                 P*P tokens,       C/G
+        K   = LN(Linear(R))                              C/G -> d
+        V   = LN(Linear(R))                              C/G -> C/G
+        o_i = Linear(concat_h softmax(Q_h K_h^T / sqrt(d/h)) V_h)
+
+    with ``h`` heads per group (``Q``/``K`` split into ``d/h`` channels,
+    ``V`` into ``C/(G h)``) and ``d < C/G`` where the width allows (the
+    intra-group dimension reduction). The group outputs are concatenated
+    and projected, ``ReLU -> 1x1 ConvBN`` as in EfficientViT (its BN starts
+    at zero, so a fresh block is the identity).
+
+    Args:
+        dim (int): Channels ``C``; divisible by ``num_groups``.
+        num_groups (int): Groups ``G`` (EfficientViT-M0: 4).
+        key_dim (int): Query/key channels ``d`` of a group; divisible by
+            ``heads_per_group``.
+        heads_per_group (int): Heads ``h`` in a group. Defaults to 2.
+        pool_size (int): Side of the pooled key/value map. Defaults to 7.
+    """
+
+    def __init__(self,
+                 dim: int,
+                 num_groups: int,
+                 key_dim: int,
+                 heads_per_group: int = 2,
+                 pool_size: int = 7) -> None:
+        super().__init__()
+        if dim % num_groups:
+            raise ValueError(f'dim ({dim}) must be divisible by num_groups '
+                             f'({num_groups})')
+        group_dim = dim // num_groups
+        if key_dim % heads_per_group or group_dim % heads_per_group:
+            raise ValueError(
+                f'key_dim ({key_dim}) and the group width ({group_dim}) '
+                f'must be divisible by heads_per_group ({heads_per_group})')
+        self.num_groups = num_groups
+        self.group_dim = group_dim
+        self.key_dim = key_dim
+        self.heads = heads_per_group
+        self.scale = (key_dim // heads_per_group)**-0.5
+        self.q = nn.ModuleList(
+            nn.Linear(group_dim, key_dim) for _ in range(num_groups))
+        self.q_norm = nn.ModuleList(
+            nn.LayerNorm(key_dim) for _ in range(num_groups))
+        self.reduce = nn.ModuleList(
+            SpatialLinearReduction(group_dim, pool_size)
+            for _ in range(num_groups))
+        self.kv = nn.ModuleList(
+            nn.Linear(group_dim, key_dim + group_dim)
+            for _ in range(num_groups))
+        self.k_norm = nn.ModuleList(
+            nn.LayerNorm(key_dim) for _ in range(num_groups))
+        self.v_norm = nn.ModuleList(
+            nn.LayerNorm(group_dim) for _ in range(num_groups))
+        self.out = nn.ModuleList(
+            nn.Linear(group_dim, group_dim) for _ in range(num_groups))
+        self.act = nn.ReLU()
+        self.proj = ConvBN(dim, dim, zero_init=True)
+        self.deploy = False
+
+    @torch.no_grad()
+    def switch_to_deploy(self, test_cfg: Optional[dict] = None) -> None:
+        """Fold the ``1/sqrt(d/h)`` attention scale into the affine of the
+        query LayerNorms (exact), once.
+
+        Args:
+            test_cfg (dict, optional): Unused (MMPose's estimator passes
+                it). Defaults to None.
+        """
+        if self.deploy:
+            return
+        for norm in self.q_norm:
+            norm.weight.mul_(self.scale)
+            norm.bias.mul_(self.scale)
+        self.deploy = True
+
+    def _heads(self, x: Tensor) -> Tensor:
+        """``(B, N, h * c)`` -> ``(B, h, N, c)``."""
+        return x.unflatten(-1, (self.heads, -1)).transpose(1, 2)
+
+    def _group(self, i: int, feat: Tensor) -> Tensor:
+        """Attention of group ``i`` on ``(B, C/G, H, W)``, same shape."""
+        H, W = feat.shape[-2:]
+        q = self.q_norm[i](self.q[i](feat.flatten(2).transpose(1, 2)))
+        k, v = self.kv[i](self.reduce[i](feat)).split(
+            (self.key_dim, self.group_dim), dim=-1)
+        k, v = self.k_norm[i](k), self.v_norm[i](v)
+        if not self.deploy:  # deployed: the scale is in q_norm's affine
+            q = q * self.scale
+        q, k, v = self._heads(q), self._heads(k), self._heads(v)
+        attn = q @ k.transpose(-2, -1)  # (B, h, HW, P*P)
+        out = attn.softmax(dim=-1) @ v  # (B, h, HW, C/G/h)
+        out = self.out[i](out.transpose(1, 2).flatten(2))  # (B, HW, C/G)
+        return out.transpose(1, 2).unflatten(2, (H, W))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Attend ``(B, C, H, W)`` features; returns the same shape."""
+        slices = x.chunk(self.num_groups, dim=1)
+        outs = []
+        feat = slices[0]
+        for i in range(self.num_groups):
+            if i > 0:  # the cascade: add the previous group's output
+                feat = slices[i] + feat
+            feat = self._group(i, feat)
+            outs.append(feat)
+        return self.proj(self.act(torch.cat(outs, dim=1)))
