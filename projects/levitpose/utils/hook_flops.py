@@ -15,7 +15,9 @@ convention counts **modules only**, matched by their exact type:
   ``numel(input)``, twice that when affine;
 - ``ReLU``, ``PReLU``, ``ELU``, ``LeakyReLU``, ``ReLU6``: ``numel(output)``;
 - pooling (max/avg, adaptive or not): ``numel(input)``;
-- ``Upsample``: ``numel(output)``;
+- ``Upsample``: ``numel(output)`` (mmcv 1.x counts the first sample's
+  output only, before dividing by the batch: the same at batch 1, the
+  paper's setting);
 - mmcv's wrappers of ``Conv2d/3d``, ``ConvTranspose2d``, ``Linear`` and
   ``MaxPool2d/3d``, as their torch counterparts (mmcv 1.x listed them).
 

@@ -60,7 +60,6 @@ class SpatialLinearReduction(nn.Module):
         if not torch.onnx.is_in_onnx_export():
             return self.pool(x)
         H, W = int(x.shape[-2]), int(x.shape[-1])
-        x = x.contiguous()  # a channel slice; keeps the batch dynamic
         rows = adaptive_pool_matrix(H, self.pool_size).to(x)
         cols = adaptive_pool_matrix(W, self.pool_size).to(x)
         return rows @ x @ cols.t()  # (B, C, P, P)

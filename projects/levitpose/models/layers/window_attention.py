@@ -131,8 +131,10 @@ class LocalWindowAttention(nn.Module):
         kernels (Sequence[int]): Depthwise query kernels, per head.
             Defaults to ``(5, 5, 5, 5)``.
         resolution (tuple[int, int], optional): ``(h, w)`` of the map the
-            model is built for; the window shrinks to ``min(h, w)`` when
-            that is smaller. Defaults to None (no shrinking).
+            model is built for; the window shrinks to ``max(h, w)`` when
+            that is smaller (the reference rule, for non-square maps: a map
+            that fits the window is attended whole). Defaults to None (no
+            shrinking).
     """
 
     def __init__(self,
