@@ -271,3 +271,12 @@ def test_cli_bad_input_shape_is_a_usage_error():
     assert proc.stderr.strip().splitlines() == [
         'error: input_shape must be two positive ints (H, W), got (0, 5)'
     ]
+
+
+def test_cli_size_the_model_refuses_is_a_usage_error():
+    proc = run_tool(str(TOPDOWN / T_MPII), '--input-shape', '250', '192')
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith('error: the model of ')
+    assert 'multiples of 16, got 250x192' in lines[0]

@@ -205,7 +205,8 @@ def get_config_complexity(config: str,
     Raises:
         MissingFileError: if ``config`` does not exist.
         InvalidInputError: if it cannot be parsed or its model not built.
-        UsageError: if ``input_shape`` is not two positive ints.
+        UsageError: if ``input_shape`` is not two positive ints, or the
+            model refuses that size.
     """
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
@@ -229,7 +230,11 @@ def get_config_complexity(config: str,
         model = MODELS.build(cfg.model).eval()
     inputs = (torch.rand(1, 3, *input_shape), )
     wrapped = _TensorMode(model)
-    result = get_model_complexity(wrapped, inputs, strict=strict)
+    try:
+        result = get_model_complexity(wrapped, inputs, strict=strict)
+    except ValueError as err:  # e.g. a size the backbone refuses
+        raise UsageError(f'the model of {config} cannot take input shape '
+                         f'{input_shape}: {err}') from err
     result['input_shape'] = tuple(input_shape)
     paper = count_paper_flops(wrapped, inputs)
     result['paper_flops'] = paper['flops']
