@@ -31,20 +31,16 @@ import sys
 import time
 from typing import Callable, Dict, List, Tuple
 
+from levitpose_lite.cli import ToolParser
+
 HEAVY_MODULES = ('torch', 'mmcv', 'mmengine', 'mmpose', 'mmdet')
 BACKENDS = ('onnxruntime', 'openvino')
 COLUMNS = ('model', 'precision', 'backend', 'input', 'crop_ms', 'crop_iqr_ms',
            'frame_ms', 'frame_iqr_ms', 'speedup_vs_fp32', 'speedup_vs_ref')
 
 
-class _Parser(argparse.ArgumentParser):
-
-    def error(self, message: str) -> None:
-        self.exit(2, f'error: {message} (see --help)\n')
-
-
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = _Parser(
+    parser = ToolParser(
         description='levitpose_lite latency per crop and per frame, '
         'several models and backends in one round-robin run.')
     parser.add_argument(

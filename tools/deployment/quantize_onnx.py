@@ -22,20 +22,16 @@ import os
 import sys
 from typing import Tuple
 
+from levitpose_lite.cli import ToolParser
+
 #: Least share of keypoints whose int8 heatmap maximum must lie within one
 #: heatmap pixel of fp32's on the calibration crops (``--min-agreement``).
 MIN_AGREEMENT = 0.9
 
 
-class _Parser(argparse.ArgumentParser):
-
-    def error(self, message: str) -> None:
-        self.exit(2, f'error: {message} (see --help)\n')
-
-
 def parse_args(argv=None) -> argparse.Namespace:
     from levitpose_lite.quantize import CALIBRATE_METHODS, QUANT_FORMATS
-    parser = _Parser(description=__doc__.split('\n')[0])
+    parser = ToolParser(description=__doc__.split('\n')[0])
     parser.add_argument('model', help='the fp32 .onnx file (pytorch2onnx.py)')
     parser.add_argument(
         '--calib-dir', required=True, help='folder of calibration images')

@@ -1,23 +1,15 @@
 """What every command-line tool shares: a parser whose usage errors are one
 line, and the one place user-facing errors become an exit status."""
-import argparse
 import sys
 from typing import Callable, Optional
 
 from levitpose.utils.errors import LEViTPoseError
+from levitpose_lite.cli import ToolParser
 
 __all__ = ['ToolParser', 'run_tool', 'INTERRUPTED']
 
 #: Exit status after Ctrl+C (128 + SIGINT), as shells report it.
 INTERRUPTED = 130
-
-
-class ToolParser(argparse.ArgumentParser):
-    """``argparse`` parser that reports a usage error in one line on stderr
-    and exits with status 2 (a :class:`~levitpose.utils.UsageError`)."""
-
-    def error(self, message: str) -> None:
-        self.exit(2, f'error: {message} (see --help)\n')
 
 
 def run_tool(func: Callable[[], Optional[int]],

@@ -14,11 +14,19 @@ Exit statuses, the same in every tool:
 * ``1``: the command line is well formed but what it names is bad (a
   missing or corrupt file, a checkpoint that does not fit its config, an
   unreadable image, a training loss that became NaN): every other error.
+
+Errors raised inside a Runner that is not one of our tools (``mim train``
+and ``mim test`` run MMPose's own ``tools/train.py``/``tools/test.py``,
+which catch nothing) reach the interpreter uncaught; the configs'
+checkpoint hook calls :func:`report_uncaught_in_one_line` when the Runner
+builds it, so there too the user sees one ``error:`` line (and status 1)
+instead of a traceback.
 """
+import sys
 
 __all__ = [
     'LEViTPoseError', 'UsageError', 'InvalidInputError', 'MissingFileError',
-    'describe_error'
+    'describe_error', 'report_uncaught_in_one_line'
 ]
 
 
@@ -57,3 +65,33 @@ def describe_error(err: BaseException) -> str:
     lines = str(err).strip().splitlines()
     return f'{type(err).__name__}: {lines[0]}' if lines else \
         type(err).__name__
+
+
+def _one_line_excepthook(previous):
+    """A ``sys.excepthook`` printing an uncaught :class:`LEViTPoseError` as
+    one ``error:`` line and passing anything else to ``previous``."""
+
+    def excepthook(exc_type, exc, tb):
+        if isinstance(exc, LEViTPoseError):
+            print(f'error: {exc}', file=sys.stderr, flush=True)
+        else:
+            previous(exc_type, exc, tb)
+
+    excepthook.levitpose_one_line = True
+    return excepthook
+
+
+def report_uncaught_in_one_line() -> None:
+    """Make an uncaught :class:`LEViTPoseError` print ``error: <message>``.
+
+    Called when a Runner builds the configs' checkpoint hook, for processes
+    whose entry point does not catch it (MMPose's tools under ``mim``), and
+    by :class:`~levitpose.engine.hooks.NonFiniteLossHook` before it raises: the
+    interpreter then
+    prints one line instead of the traceback and exits with status 1, as
+    :func:`levitpose.cli.run_tool` does. Other uncaught exceptions keep the
+    previous hook (their traceback). Callers that catch the error are not
+    affected; calling it again changes nothing.
+    """
+    if not getattr(sys.excepthook, 'levitpose_one_line', False):
+        sys.excepthook = _one_line_excepthook(sys.excepthook)

@@ -23,6 +23,11 @@ or incomplete file, points it at the newest complete checkpoint. When
 ``--resume`` (auto) finds no usable checkpoint, a WARNING names each file it
 rejected and why before training starts from scratch.
 
+Errors. Building the hook makes an uncaught
+:class:`~levitpose.utils.LEViTPoseError` print one ``error:`` line
+(:func:`levitpose.utils.errors.report_uncaught_in_one_line`): MMPose's own
+tools, which ``mim`` runs, do not catch it.
+
 Selected by ``default_hooks.checkpoint.type`` in
 ``configs/_base_/levitpose_runtime.py``, so it works with any Runner:
 ``mim train/test mmpose`` (MMPose's tools) and ours alike. Non-local
@@ -46,6 +51,7 @@ from mmpose.registry import HOOKS
 from levitpose.utils.atomic_file import (ATOMIC_BACKEND_ARGS, PARTIAL_SUFFIX,
                                          AtomicLocalBackend,
                                          checkpoint_problem)
+from levitpose.utils.errors import report_uncaught_in_one_line
 from levitpose.utils.strict_load import load_state_dict_strictly, state_dict_of
 
 __all__ = ['CrashSafeCheckpointHook']
@@ -68,6 +74,10 @@ class CrashSafeCheckpointHook(CheckpointHook):
                 'file_client_args') is None:
             kwargs['backend_args'] = dict(ATOMIC_BACKEND_ARGS)
         super().__init__(*args, **kwargs)
+        # The Runner of `mim train/test` (MMPose's tools) catches nothing:
+        # a LEViTPoseError raised in it (checkpoint refused, bad data)
+        # prints one `error:` line instead of a traceback.
+        report_uncaught_in_one_line()
 
     def _local_out_dir(self, runner) -> Optional[str]:
         """``out_dir`` as ``before_train`` will resolve it, if local.

@@ -5,7 +5,7 @@ from typing import Any, Dict, Optional
 from mmengine.hooks import Hook
 from mmpose.registry import HOOKS
 
-from levitpose.utils.errors import LEViTPoseError
+from levitpose.utils.errors import LEViTPoseError, report_uncaught_in_one_line
 
 __all__ = ['NonFiniteLossError', 'NonFiniteLossHook']
 
@@ -64,4 +64,5 @@ class NonFiniteLossHook(Hook):
             f'Training stopped before saving this state; {kept}. Lower the '
             'learning rate or check the data.')
         runner.logger.error(message)
+        report_uncaught_in_one_line()  # `mim train`: no traceback
         raise NonFiniteLossError(message)
