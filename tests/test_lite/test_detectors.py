@@ -20,9 +20,13 @@ def tiny_rtmdet(tmp_path_factory):
 
 def test_onnx_detector_matches_mmdetection(repo_root, tiny_rtmdet):
     from mmdet.apis import inference_detector
+    from mmengine.registry import DefaultScope
     model, onnx_path = tiny_rtmdet
     image = cv2.imread(str(repo_root / SKIER))
-    expected = inference_detector(model, image).pred_instances
+    # MMDetection's API builds its pipeline in the default scope, which
+    # init_detector set to mmdet; tests run in mmpose's (conftest.py).
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        expected = inference_detector(model, image).pred_instances
     nms_thr = model.cfg.model.test_cfg.nms.iou_threshold
     boxes, scores = ONNXPersonDetector(
         onnx_path, bbox_thr=0., nms_thr=nms_thr)(
