@@ -8,7 +8,6 @@ from levitpose.utils.errors import (InvalidInputError, LEViTPoseError,
                                     UsageError, describe_error)
 
 RAISE = '''
-import sys
 from levitpose.utils.errors import {name}, report_uncaught_in_one_line
 report_uncaught_in_one_line()
 report_uncaught_in_one_line()  # twice: still one line

@@ -86,12 +86,11 @@ def report_uncaught_in_one_line() -> None:
 
     Called when a Runner builds the configs' checkpoint hook, for processes
     whose entry point does not catch it (MMPose's tools under ``mim``), and
-    by :class:`~levitpose.engine.hooks.NonFiniteLossHook` before it raises: the
-    interpreter then
-    prints one line instead of the traceback and exits with status 1, as
-    :func:`levitpose.cli.run_tool` does. Other uncaught exceptions keep the
-    previous hook (their traceback). Callers that catch the error are not
-    affected; calling it again changes nothing.
+    by :class:`~levitpose.engine.hooks.NonFiniteLossHook` before it raises:
+    the interpreter then prints one line instead of the traceback and exits
+    with status 1, as :func:`levitpose.cli.run_tool` does. Other uncaught
+    exceptions keep the previous hook (their traceback). Callers that catch
+    the error are not affected; calling it again changes nothing.
     """
     if not getattr(sys.excepthook, 'levitpose_one_line', False):
         sys.excepthook = _one_line_excepthook(sys.excepthook)
