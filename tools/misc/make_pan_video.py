@@ -8,7 +8,10 @@ zoom over it, so that the same people stay in view for every frame.
 (e.g. MMPose's ``tests/data/crowdpose/test_crowdpose.json``); they are
 carried through the camera motion into ``OUT.json`` beside the video
 (``frames[i].boxes``: one ``(x1, y1, x2, y2)`` per person, in annotation
-order, for every frame), so trackers can be scored on the video.
+order, for every frame; ``frames[i].keypoints``: each person's ``K`` keypoints
+as ``[x, y, v]``, ``v`` the annotation's visibility, set to 0 where the
+keypoint left the frame), so trackers can be scored on the video
+(``tools/analysis_tools/track_eval.py``).
 
 The camera: frame ``i`` of ``n`` (``s = i / (n - 1)``) shows the photo
 zoomed by ``z(s) = 1 + (zoom - 1) * sin(pi * s)`` (in, then out), centred
@@ -66,17 +69,25 @@ def camera(i: int, n: int, zoom: float, width: int, height: int,
                      [0, z, half[1] - z * center[1]]])
 
 
-def person_boxes(annotations: str, image: str) -> list:
-    """The ``(x1, y1, x2, y2)`` boxes of the photo's annotated persons."""
+def person_boxes(annotations: str, image: str) -> tuple:
+    """The ``(x1, y1, x2, y2)`` boxes of the photo's annotated persons and
+    their keypoints ``(N, K, 3)`` (``x, y, v``)."""
     with open(annotations) as f:
         data = json.load(f)
     name = osp.basename(image)
     ids = [i['id'] for i in data['images'] if i['file_name'] == name]
     if not ids:
         raise ValueError(f'{annotations} has no image named {name}')
-    return [[x, y, x + w, y + h] for x, y, w, h in (
-        a['bbox'] for a in data['annotations']
-        if a['image_id'] == ids[0] and a.get('num_keypoints', 1) > 0)]
+    people = [
+        a for a in data['annotations']
+        if a['image_id'] == ids[0] and a.get('num_keypoints', 1) > 0
+    ]
+    if not people:
+        raise ValueError(f'{annotations} has no annotated person in {name}')
+    boxes = [[x, y, x + w, y + h]
+             for x, y, w, h in (a['bbox'] for a in people)]
+    keypoints = [np.reshape(a['keypoints'], (-1, 3)) for a in people]
+    return boxes, keypoints
 
 
 def main(argv=None) -> int:
@@ -91,8 +102,9 @@ def main(argv=None) -> int:
             file=sys.stderr)
         return 2
     try:
-        boxes = np.array(person_boxes(args.annotations, args.image))
-    except (OSError, ValueError, KeyError) as err:
+        boxes, keypoints = person_boxes(args.annotations, args.image)
+        boxes, keypoints = np.array(boxes), np.array(keypoints, np.float64)
+    except (OSError, ValueError, KeyError, TypeError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
     height, width = photo.shape[:2]
@@ -116,7 +128,16 @@ def main(argv=None) -> int:
         corners = boxes.reshape(-1, 2) @ matrix[:, :2].T + matrix[:, 2]
         corners = corners.reshape(-1, 4)
         corners = np.clip(corners, 0, [out_w, out_h, out_w, out_h])
-        frames.append(dict(frame_id=i, boxes=np.round(corners, 2).tolist()))
+        points = keypoints[..., :2] @ matrix[:, :2].T + matrix[:, 2]
+        inside = ((points >= 0) & (points < [out_w, out_h])).all(-1)
+        visible = np.where(inside, keypoints[..., 2], 0)
+        points = np.where(visible[..., None] > 0, np.round(points, 2), 0)
+        frames.append(
+            dict(
+                frame_id=i,
+                boxes=np.round(corners, 2).tolist(),
+                keypoints=np.concatenate([points, visible[..., None]],
+                                         -1).tolist()))
     writer.release()
     info = dict(
         source_image=osp.basename(args.image),

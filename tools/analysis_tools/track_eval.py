@@ -1,0 +1,261 @@
+"""Tracking quality of ``levitpose_lite.tracker.PoseTracker`` measured
+against known poses: the tracker runs with oracle inputs (the annotated
+people's boxes and keypoints, with controlled noise and missed detections;
+see :mod:`levitpose_lite.track_eval`) on videos annotated frame by frame,
+and TrackEval scores it (MOTA, IDF1, id switches, fragmentations), with
+the keypoint error of the raw and the smoothed poses.
+
+Example (the bundled CrowdPose pan; more pans are made with
+``tools/misc/make_pan_video.py``, which writes each video's ground truth)::
+
+    python tools/analysis_tools/track_eval.py \\
+        demo/resources/crowdpose_103319_pan.mp4 --out-dir results
+
+Each video's ground truth is ``--gt`` (in the order of the videos) or the
+video's ``.json``. Besides the videos, ``--overlap-ious`` adds synthetic
+videos of two people (the first two annotated poses of the first video's
+first frame, resized alike) whose boxes overlap by that IoU in every frame.
+Writes ``track_eval.{md,png}`` to ``--out-dir`` only once every run is
+done. Exit status: 2 for a usage error, 1 for an unreadable or mismatched
+video or annotation.
+"""
+import os
+import os.path as osp
+import sys
+import tempfile
+
+from levitpose_lite.cli import ToolParser
+
+COLUMNS = (('video', 'video'), ('noise % of height', 'noise'), ('detection',
+                                                                'interval'),
+           ('missed detections', 'miss'), ('people-frames', 'people_frames'),
+           ('found', 'found'), ('MOTA', 'MOTA'), ('IDF1', 'IDF1'),
+           ('id switches', 'IDSW'), ('fragmentations', 'Frag'),
+           ('false positives', 'CLR_FP'), ('kpt error raw (px)', 'error_raw'),
+           ('kpt error smoothed (px)', 'error_smoothed'), ('tracker frames/s',
+                                                           'tracker_fps'))
+
+
+def parse_args(argv=None):
+    parser = ToolParser(
+        description='Tracking quality against known poses (oracle inputs).')
+    parser.add_argument('videos', nargs='+', help='annotated videos')
+    parser.add_argument(
+        '--gt',
+        nargs='+',
+        default=None,
+        help='their ground-truth JSON files (default: each video\'s .json)')
+    parser.add_argument(
+        '--noise',
+        type=float,
+        nargs='+',
+        default=[0., 1., 2., 5.],
+        help='keypoint and box noise, %% of the person height, in [0, 50] '
+        '(default: 0 1 2 5)')
+    parser.add_argument(
+        '--intervals',
+        type=int,
+        nargs='+',
+        default=[1, 5, 10],
+        help='detection intervals (default: 1 5 10)')
+    parser.add_argument(
+        '--miss-rates',
+        type=float,
+        nargs='+',
+        default=[0.],
+        help='chances that a detection is missed, in [0, 1) (default: 0)')
+    parser.add_argument(
+        '--overlap-ious',
+        type=float,
+        nargs='*',
+        default=[],
+        help='also track two people overlapping by these box IoUs, in '
+        '[0, 1) (default: none)')
+    parser.add_argument('--seed', type=int, default=0, help='noise seed')
+    parser.add_argument(
+        '--out-dir', default='track_eval', help='where the results go')
+    args = parser.parse_args(argv)
+    for value in args.noise:
+        if not 0 <= value <= 50:
+            parser.error(f'--noise must be in [0, 50] (% of the person '
+                         f'height), got {value:g}')
+    if min(args.intervals) < 1:
+        parser.error('--intervals must be >= 1')
+    for name, values in (('--miss-rates', args.miss_rates),
+                         ('--overlap-ious', args.overlap_ious)):
+        if any(not 0 <= v < 1 for v in values):
+            parser.error(f'{name} must be in [0, 1)')
+    if args.gt is not None and len(args.gt) != len(args.videos):
+        parser.error(f'got {len(args.gt)} --gt files for '
+                     f'{len(args.videos)} videos')
+    return args
+
+
+def video_shape(path: str):
+    """Frame count, width, height and fps of a video, by reading it."""
+    import cv2
+    capture = cv2.VideoCapture(path)
+    if not capture.isOpened():
+        raise ValueError(f'cannot open video {path}')
+    fps = capture.get(cv2.CAP_PROP_FPS) or 30.
+    count, size = 0, None
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        count += 1
+        size = frame.shape[1], frame.shape[0]
+    capture.release()
+    if not count:
+        raise ValueError(f'no frame could be read from {path}')
+    return count, size[0], size[1], fps
+
+
+def load_sources(args):
+    """``[(name, frames, (w, h), fps)]``: the videos, then the overlap
+    scenes."""
+    from levitpose_lite.track_eval import (check_truth, load_truth,
+                                           overlap_truth)
+    sources = []
+    for i, video in enumerate(args.videos):
+        gt = args.gt[i] if args.gt else osp.splitext(video)[0] + '.json'
+        count, width, height, fps = video_shape(video)
+        frames, size = load_truth(gt)
+        check_truth(frames, size, count, width, height, gt)
+        sources.append((osp.basename(video), frames, (width, height), fps))
+    if args.overlap_ious:
+        name, frames, size, fps = sources[0]
+        first = frames[0]
+        people = [i for i in range(len(first.ids)) if first.present()[i]]
+        if len(people) < 2:
+            raise ValueError(f'{name} has fewer than two people in view in '
+                             'its first frame for --overlap-ious')
+        one, two = (first.select([i]) for i in people[:2])
+        for iou in args.overlap_ious:
+            sources.append((f'two people at IoU {iou:g} (from {name})',
+                            overlap_truth(one, two, iou,
+                                          size=size), size, fps))
+    return sources
+
+
+def cell(key, value):
+    if key in ('found', ):
+        return f'{value:.1%}'
+    if key in ('MOTA', 'IDF1'):
+        return f'{value:.3f}'
+    if key in ('error_raw', 'error_smoothed'):
+        return f'{value:.2f}'
+    if key == 'tracker_fps':
+        return f'{value:.0f}'
+    if key == 'interval':
+        return 'every frame' if value == 1 else f'every {value}th'
+    if isinstance(value, float):
+        return f'{value:g}'
+    return str(value)
+
+
+def markdown(rows, header: str) -> str:
+    lines = [
+        header, '', '| ' + ' | '.join(c for c, _ in COLUMNS) + ' |',
+        '|' + '---|' * len(COLUMNS)
+    ]
+    for row in rows:
+        lines.append('| ' + ' | '.join(cell(k, row[k])
+                                       for _, k in COLUMNS) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def write_plot(rows, path: str, title: str) -> None:
+    """Share found and keypoint errors against noise, per interval (the
+    rows of all pans together, no missed detections)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for interval in sorted({r['interval'] for r in rows}):
+        mine = [r for r in rows if r['interval'] == interval]
+        noise = [r['noise'] for r in mine]
+        label = cell('interval', interval)
+        left.plot(noise, [100 * r['found'] for r in mine], 'o-', label=label)
+        right.plot(
+            noise, [r['error_smoothed'] for r in mine],
+            'o-',
+            label=f'smoothed, {label}')
+    base = [r for r in rows if r['interval'] == rows[0]['interval']]
+    right.plot([r['noise'] for r in base], [r['error_raw'] for r in base],
+               'k--',
+               label='raw')
+    left.set(
+        xlabel='noise (% of person height)',
+        ylabel='people-frames found (%)',
+        title='found')
+    right.set(
+        xlabel='noise (% of person height)',
+        ylabel='mean keypoint error (px)',
+        title='keypoint error')
+    for ax in (left, right):
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(title, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from levitpose_lite.track_eval import combine, evaluate
+    try:
+        sources = load_sources(args)
+    except (OSError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    rows, summary = [], []
+    for noise in args.noise:
+        for interval in args.intervals:
+            for miss in args.miss_rates:
+                setting = dict(noise=noise, interval=interval, miss=miss)
+                runs = []
+                for name, frames, size, fps in sources:
+                    run = evaluate(frames, size, noise / 100, interval, miss,
+                                   args.seed, fps)
+                    rows.append(dict(run, video=name, **setting))
+                    if not name.startswith('two people'):
+                        runs.append(run)
+                if len(runs) > 1:
+                    summary.append(
+                        dict(
+                            combine(runs),
+                            video=f'all {len(runs)} videos',
+                            **setting))
+    command = 'python tools/analysis_tools/track_eval.py ' + ' '.join(
+        argv if argv is not None else sys.argv[1:])
+    import trackeval
+    header = (f'`{command}`\n\nOracle inputs (true boxes and keypoints with '
+              'Gaussian noise of the given share of the person height); '
+              f'TrackEval {trackeval.__version__} CLEAR and Identity, a '
+              'tracked pose matching a true one at OKS >= 0.5; seed '
+              f'{args.seed}; tracker frames/s excludes the (oracle) models.')
+    text = markdown(summary + rows, header)
+    plotted = [
+        r for r in (summary or rows)
+        if r['miss'] == args.miss_rates[0] and r['video'] == (
+            summary or rows)[0]['video']
+    ]
+    os.makedirs(args.out_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=args.out_dir) as tmp:
+        write_plot(
+            plotted, osp.join(tmp, 'track_eval.png'),
+            f"{plotted[0]['video']}, missed detections "
+            f"{args.miss_rates[0]:g}")
+        with open(osp.join(tmp, 'track_eval.md'), 'w') as f:
+            f.write(text)
+        for name in ('track_eval.md', 'track_eval.png'):
+            os.replace(osp.join(tmp, name), osp.join(args.out_dir, name))
+    print(text)
+    print(f'wrote track_eval.md and track_eval.png to {args.out_dir}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
