@@ -15,9 +15,12 @@ Each video's ground truth is ``--gt`` (in the order of the videos) or the
 video's ``.json``. Besides the videos, ``--overlap-ious`` adds synthetic
 videos of two people (the first two annotated poses of the first video's
 first frame, resized alike) whose boxes overlap by that IoU in every frame.
-Writes ``track_eval.{md,png}`` to ``--out-dir`` only once every run is
-done. Exit status: 2 for a usage error, 1 for an unreadable or mismatched
-video or annotation.
+Writes to ``--out-dir``, only once every run is done: ``track_eval.md``
+(per setting: all videos together, by TrackEval's ``combine_sequences``,
+and each overlap scene), ``track_eval_videos.md`` (every video and
+setting) and ``track_eval.png`` (people-frames found and keypoint errors
+against noise). Exit status: 2 for a usage error, 1 for an unreadable or
+mismatched video or annotation.
 """
 import os
 import os.path as osp
@@ -236,7 +239,9 @@ def main(argv=None) -> int:
               f'TrackEval {trackeval.__version__} CLEAR and Identity, a '
               'tracked pose matching a true one at OKS >= 0.5; seed '
               f'{args.seed}; tracker frames/s excludes the (oracle) models.')
-    text = markdown(summary + rows, header)
+    overlaps = [r for r in rows if r['video'].startswith('two people')]
+    text = markdown(summary + overlaps if summary else rows, header)
+    everything = markdown(rows, header)
     plotted = [
         r for r in (summary or rows)
         if r['miss'] == args.miss_rates[0] and r['video'] == (
@@ -250,10 +255,14 @@ def main(argv=None) -> int:
             f"{args.miss_rates[0]:g}")
         with open(osp.join(tmp, 'track_eval.md'), 'w') as f:
             f.write(text)
-        for name in ('track_eval.md', 'track_eval.png'):
+        with open(osp.join(tmp, 'track_eval_videos.md'), 'w') as f:
+            f.write(everything)
+        for name in ('track_eval.md', 'track_eval_videos.md',
+                     'track_eval.png'):
             os.replace(osp.join(tmp, name), osp.join(args.out_dir, name))
     print(text)
-    print(f'wrote track_eval.md and track_eval.png to {args.out_dir}')
+    print(f'wrote track_eval.md, track_eval_videos.md and track_eval.png to '
+          f'{args.out_dir}')
     return 0
 
 
