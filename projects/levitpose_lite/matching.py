@@ -1,6 +1,7 @@
 """Pose similarity and assignment for tracking: object keypoint similarity
-(OKS, as COCO evaluation defines it) with an IoU fallback, and greedy
-one-to-one matching.
+(OKS, as COCO evaluation defines it) with an IoU fallback, and one-to-one
+matching: greedy (the tracker's default) or globally optimal (Hungarian,
+with SciPy).
 
 Note:
     - N: reference poses (tracks), M: candidate poses (this frame)
@@ -14,7 +15,7 @@ from .boxes import box_iou
 
 __all__ = [
     'COCO_SIGMAS', 'keypoint_sigmas', 'oks_matrix', 'pose_similarity',
-    'greedy_match'
+    'greedy_match', 'optimal_match', 'MATCHERS'
 ]
 
 #: Per-keypoint OKS sigmas of the 17 COCO body keypoints (COCO's
@@ -169,3 +170,31 @@ def greedy_match(similarity: np.ndarray,
             used_rows.add(row)
             used_cols.add(col)
     return pairs
+
+
+def optimal_match(similarity: np.ndarray,
+                  thresholds: np.ndarray) -> List[Tuple[int, int]]:
+    """One-to-one matching of the largest total similarity over eligible
+    pairs (Hungarian assignment, ``scipy.optimize.linear_sum_assignment``;
+    SciPy is imported here only).
+
+    Args and returns: as :func:`greedy_match`.
+    """
+    try:
+        from scipy.optimize import linear_sum_assignment
+    except ImportError as err:
+        raise ImportError('optimal matching needs SciPy: pip install scipy '
+                          '(or use greedy matching)') from err
+    similarity = np.asarray(similarity, np.float64)
+    eligible = similarity >= np.broadcast_to(thresholds, similarity.shape)
+    if not eligible.any():
+        return []
+    # ineligible pairs cost more than any set of eligible ones gains
+    rows, cols = linear_sum_assignment(
+        -np.where(eligible, similarity, -(similarity.size + 1.)))
+    return [(int(r), int(c)) for r, c in zip(rows, cols) if eligible[r, c]]
+
+
+#: Matching functions by name (:class:`~levitpose_lite.tracker.PoseTracker`'s
+#: ``matching``).
+MATCHERS = dict(greedy=greedy_match, hungarian=optimal_match)

@@ -6,18 +6,19 @@ detector runs every ``det_interval``-th frame; in between, and for people
 already tracked, each track proposes the box of its predicted confident
 keypoints grown by 1.25. Per frame:
 
-1. each live track predicts its keypoints (last keypoints plus the last
-   per-frame motion, times the frames since) and proposes their box;
-2. on detection frames, detections overlapping a proposal by more than
-   ``merge_iou_thr`` are dropped (the tracked person), the rest are new
-   people: their boxes are refined by pose (:mod:`.first_look`) and merged
-   again (NMS against the proposals and each other);
+1. each live track predicts its keypoints (last keypoints plus the body's
+   last per-frame motion, times the frames since) and proposes their box;
+2. on detection frames, the detected boxes join the proposals; those
+   overlapping no proposal by more than ``merge_iou_thr`` (likely new
+   people) are also refined by pose (:mod:`.first_look`). No box is
+   dropped for its overlap alone: two people who overlap are two poses;
 3. one batched ``pose`` call estimates every person of the frame;
 4. poses with mostly unconfident keypoints are dropped, and of poses on
-   one person (OKS above ``dedup_oks_thr``) the most complete is kept;
-5. poses are matched to tracks greedily by OKS with COCO sigmas against
-   the predicted keypoints, or by box IoU where the two poses share fewer
-   than three confident keypoints;
+   one person (OKS over the keypoints both see above ``dedup_oks_thr``)
+   the most complete is kept;
+5. poses are matched to tracks (greedily, or optimally per frame) by OKS
+   with COCO sigmas against the predicted keypoints, or by box IoU where
+   the two poses share fewer than three confident keypoints;
 6. matched tracks are updated (keypoints smoothed by a One-Euro filter),
    unmatched poses start tracks with new ids, and a track unmatched for
    more than ``max_missing`` consecutive frames is dropped.
@@ -38,7 +39,7 @@ from .boxes import (box_iou, clip_boxes, keypoint_areas, keypoints_to_boxes,
                     usable_boxes)
 from .first_look import (REFINE_PADDING, REFINE_ROUNDS, PoseFn,
                          confident_poses, dedupe_poses, refine_boxes)
-from .matching import greedy_match, pose_similarity
+from .matching import MATCHERS, pose_similarity
 from .smoothing import OneEuroFilter
 
 __all__ = ['PoseTracker', 'Track', 'SMOOTHING', 'DetectorFn']
@@ -138,7 +139,8 @@ class PoseTracker:
         min_keypoints (int, optional): Fewest confident keypoints of a kept
             pose. Defaults to None (half of them, rounded up).
         merge_iou_thr (float): A detection overlapping a tracked box by
-            more is that tracked person. Defaults to 0.5.
+            more is not refined (it is most likely that person; its pose
+            decides). Defaults to 0.5.
         oks_thr (float): Least OKS of a match. Defaults to 0.3.
         iou_thr (float): Least box IoU of a match (IoU fallback). Defaults
             to 0.4 (MMDeploy's ``track_iou_thr``).
@@ -159,6 +161,10 @@ class PoseTracker:
         batched (bool): One ``pose`` call for all people of a frame; False
             calls it once per person (for comparison only). Defaults to
             True.
+        matching (str): ``'greedy'`` (most similar pairs first) or
+            ``'hungarian'`` (globally optimal per frame; needs SciPy).
+            Defaults to ``'greedy'``: on the bundled pans the two gave the
+            same figures (``docs/demo.md``).
     """
 
     def __init__(self,
@@ -179,7 +185,8 @@ class PoseTracker:
                  refine_padding: float = REFINE_PADDING,
                  refine_rounds: int = REFINE_ROUNDS,
                  sigmas: Optional[Sequence[float]] = None,
-                 batched: bool = True) -> None:
+                 batched: bool = True,
+                 matching: str = 'greedy') -> None:
         for name, value in (('det_interval', det_interval), ('max_missing',
                                                              max_missing)):
             least = 1 if name == 'det_interval' else 0
@@ -188,6 +195,10 @@ class PoseTracker:
                                  f'{value!r}')
         if not fps > 0:
             raise ValueError(f'fps must be > 0, got {fps!r}')
+        if matching not in MATCHERS:
+            raise ValueError(f'matching must be one of {sorted(MATCHERS)}, '
+                             f'got {matching!r}')
+        self.match = MATCHERS[matching]
         self.smoothing = dict(SMOOTHING if smoothing is None else smoothing)
         OneEuroFilter(**self.smoothing)  # validate now, not on frame 1
         self.detector = detector
@@ -349,8 +360,8 @@ class PoseTracker:
                 self.sigmas,
                 ref_areas=keypoint_areas(ref_keypoints, ref_scores,
                                          self.kpt_thr, ref_boxes))
-            pairs = greedy_match(similarity,
-                                 np.where(is_oks, self.oks_thr, self.iou_thr))
+            pairs = self.match(similarity,
+                               np.where(is_oks, self.oks_thr, self.iou_thr))
         else:
             pairs = []
         matched = {col: self.tracks[row] for row, col in pairs}

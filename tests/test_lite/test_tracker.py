@@ -207,3 +207,30 @@ def test_a_person_walking_out_of_the_frame_is_dropped():
     assert set(ids_of(identities, 'a')) == {0}
     assert tracker.tracks == []
     assert all(n > 0 for n in world.pose_calls)
+
+
+def test_optimal_matching_beats_greedy_where_greedy_is_wrong():
+    from levitpose_lite.matching import optimal_match
+
+    # greedy takes (0, 0) first and leaves 1 unmatched; the optimum pairs
+    # both
+    similarity = np.array([[0.9, 0.8], [0.85, 0.1]])
+    assert greedy_match(similarity, 0.5) == [(0, 0)]
+    assert optimal_match(similarity, 0.5) == [(0, 1), (1, 0)]
+    assert optimal_match(np.zeros((2, 2)), 0.5) == []
+
+
+def test_hungarian_tracker_keeps_crossing_ids():
+    world = World({
+        'a': walker(150, 280, 200, 10),
+        'b': walker(490, 220, 170, -10)
+    })
+    identities, _ = run(make_tracker(world, matching='hungarian'), world, 35)
+    assert all(set(ids) == {'a', 'b'} for ids in identities)
+    assert len(set(ids_of(identities, 'a'))) == 1
+
+
+def test_unknown_matching_raises():
+    world = World({})
+    with pytest.raises(ValueError, match='matching must be one of'):
+        make_tracker(world, matching='nearest')

@@ -74,6 +74,11 @@ def parse_args(argv=None):
         default=[],
         help='also track two people overlapping by these box IoUs, in '
         '[0, 1) (default: none)')
+    parser.add_argument(
+        '--matching',
+        choices=('greedy', 'hungarian'),
+        default='greedy',
+        help='the tracker\'s pose-to-track matching (default: greedy)')
     parser.add_argument('--seed', type=int, default=0, help='noise seed')
     parser.add_argument(
         '--out-dir', default='track_eval', help='where the results go')
@@ -220,8 +225,15 @@ def main(argv=None) -> int:
                 setting = dict(noise=noise, interval=interval, miss=miss)
                 runs = []
                 for name, frames, size, fps in sources:
-                    run = evaluate(frames, size, noise / 100, interval, miss,
-                                   args.seed, fps)
+                    run = evaluate(
+                        frames,
+                        size,
+                        noise / 100,
+                        interval,
+                        miss,
+                        args.seed,
+                        fps,
+                        matching=args.matching)
                     rows.append(dict(run, video=name, **setting))
                     if not name.startswith('two people'):
                         runs.append(run)
@@ -236,6 +248,7 @@ def main(argv=None) -> int:
     import trackeval
     header = (f'`{command}`\n\nOracle inputs (true boxes and keypoints with '
               'Gaussian noise of the given share of the person height); '
+              f'{args.matching} matching; '
               f'TrackEval {trackeval.__version__} CLEAR and Identity, a '
               'tracked pose matching a true one at OKS >= 0.5; seed '
               f'{args.seed}; tracker frames/s excludes the (oracle) models.')
