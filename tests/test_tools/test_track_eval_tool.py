@@ -14,9 +14,10 @@ VIDEO = 'demo/resources/crowdpose_103319_pan.mp4'
 
 def test_writes_table_and_plot(tmp_path):
     result = python_tool(TOOL, VIDEO, '--noise', '1', '--intervals', '5',
-                         '--overlap-ious', '0.7', '--out-dir', str(tmp_path))
+                         '--overlap-ious', '0.7', '--matching', 'hungarian',
+                         '--beta', '8', '--out-dir', str(tmp_path))
     assert result.returncode == 0, result.stderr
-    table = (tmp_path / 'track_eval.md').read_text()
+    table = (tmp_path / 'track_eval_videos.md').read_text()
     rows = [line for line in table.splitlines() if '| every 5th |' in line]
     assert len(rows) == 2  # the pan and the two overlapping people
     assert rows[0].startswith('| crowdpose_103319_pan.mp4 | 1 | every 5th')
@@ -30,6 +31,8 @@ def test_writes_table_and_plot(tmp_path):
     (['--noise', '-1'], '--noise must be in [0, 50]'),
     (['--intervals', '0'], '--intervals must be >= 1'),
     (['--miss-rates', '1'], '--miss-rates must be in [0, 1)'),
+    (['--beta', '-1'], '--beta must be >= 0'),
+    (['--matching', 'nearest'], 'invalid choice'),
     (['--gt', 'a.json', 'b.json'], 'got 2 --gt files for 1 videos'),
 ])
 def test_usage_errors_are_one_line_and_2(tmp_path, args, message):
@@ -78,3 +81,12 @@ def test_annotations_without_keypoints_are_one_line_and_1(repo_root, tmp_path):
                          str(tmp_path / 'out'))
     assert result.returncode == 1
     assert result.stderr.count('\n') == 1 and 'keypoints' in result.stderr
+
+
+def test_header_names_matching_and_smoothing(tmp_path):
+    result = python_tool(TOOL, VIDEO, '--noise', '0', '--intervals', '5',
+                         '--matching', 'hungarian', '--beta', '3', '--out-dir',
+                         str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    header = (tmp_path / 'track_eval.md').read_text().split('|')[0]
+    assert 'hungarian matching' in header and "'beta': 3.0" in header

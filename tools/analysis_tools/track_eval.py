@@ -79,6 +79,12 @@ def parse_args(argv=None):
         choices=('greedy', 'hungarian'),
         default='greedy',
         help='the tracker\'s pose-to-track matching (default: greedy)')
+    parser.add_argument(
+        '--beta',
+        type=float,
+        default=None,
+        help='the One-Euro filter\'s speed coefficient, Hz per person '
+        'height per second (default: the tracker\'s)')
     parser.add_argument('--seed', type=int, default=0, help='noise seed')
     parser.add_argument(
         '--out-dir', default='track_eval', help='where the results go')
@@ -87,6 +93,8 @@ def parse_args(argv=None):
         if not 0 <= value <= 50:
             parser.error(f'--noise must be in [0, 50] (% of the person '
                          f'height), got {value:g}')
+    if args.beta is not None and not args.beta >= 0:
+        parser.error('--beta must be >= 0')
     if min(args.intervals) < 1:
         parser.error('--intervals must be >= 1')
     for name, values in (('--miss-rates', args.miss_rates),
@@ -213,6 +221,10 @@ def write_plot(rows, path: str, title: str) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from levitpose_lite.track_eval import combine, evaluate
+    from levitpose_lite.tracker import SMOOTHING
+    smoothing = dict(SMOOTHING)
+    if args.beta is not None:
+        smoothing['beta'] = args.beta
     try:
         sources = load_sources(args)
     except (OSError, ValueError) as err:
@@ -233,7 +245,8 @@ def main(argv=None) -> int:
                         miss,
                         args.seed,
                         fps,
-                        matching=args.matching)
+                        matching=args.matching,
+                        smoothing=smoothing)
                     rows.append(dict(run, video=name, **setting))
                     if not name.startswith('two people'):
                         runs.append(run)
@@ -248,7 +261,7 @@ def main(argv=None) -> int:
     import trackeval
     header = (f'`{command}`\n\nOracle inputs (true boxes and keypoints with '
               'Gaussian noise of the given share of the person height); '
-              f'{args.matching} matching; '
+              f'{args.matching} matching; One-Euro {smoothing}; '
               f'TrackEval {trackeval.__version__} CLEAR and Identity, a '
               'tracked pose matching a true one at OKS >= 0.5; seed '
               f'{args.seed}; tracker frames/s excludes the (oracle) models.')
