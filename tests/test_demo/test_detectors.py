@@ -39,3 +39,45 @@ def test_nms_keeps_the_best_of_overlapping_boxes():
                      np.float32)
     keep = nms_boxes(boxes, np.array([0.5, 0.9, 0.7], np.float32), 0.5)
     assert keep.tolist() == [1, 2]
+
+
+def test_video_hog_finds_the_people_of_the_bundled_video(repo_root):
+    """The video settings find a person on real frames of the CrowdPose
+    pan (the boxes of its ground truth), in image pixels."""
+    import json
+
+    from levitpose.demo_app import VideoHOGPersonDetector
+    video = repo_root / 'demo/resources/crowdpose_103319_pan.mp4'
+    gt = json.loads(video.with_suffix('.json').read_text())['frames']
+    capture = cv2.VideoCapture(str(video))
+    hits = 0
+    for index in range(0, 30):
+        ok, frame = capture.read()
+        assert ok
+        if index % 10:
+            continue
+        found, scores = VideoHOGPersonDetector()(frame)
+        assert found.shape[1:] == (4, ) and len(found) == len(scores)
+        hits += any(
+            iou(box, truth) > 0.3 for box in found
+            for truth in gt[index]['boxes'])
+    capture.release()
+    assert hits >= 2
+
+
+def test_video_hog_downscales_before_scanning(monkeypatch):
+    from levitpose.demo_app import VideoHOGPersonDetector
+    detector = VideoHOGPersonDetector()
+    seen = []
+
+    def detect(image, winStride, padding, scale):
+        seen.append((image.shape[:2], winStride, scale))
+        return np.array([[10, 20, 64, 128]]), np.array([[1.]])
+
+    monkeypatch.setattr(
+        detector, 'hog',
+        type('H', (), dict(detectMultiScale=staticmethod(detect)))())
+    boxes, _ = detector(np.zeros((720, 1280, 3), np.uint8))
+    assert seen == [((300, 533), (8, 8), 1.05)]
+    # boxes come back in the frame's pixels
+    np.testing.assert_allclose(boxes, [[24, 48, 177.6, 355.2]], rtol=1e-3)

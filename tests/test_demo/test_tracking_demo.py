@@ -194,3 +194,11 @@ def test_bad_tracking_options_are_one_line_errors(repo_root, tmp_path, args,
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_video_defaults_detect_every_5th_frame():
+    from levitpose.demo_app import VIDEO_DET_INTERVAL, DemoOptions
+    assert VIDEO_DET_INTERVAL == 5
+    assert DemoOptions(input='v.mp4').video_det_interval() == 5
+    assert DemoOptions(input='v.mp4', no_track=True).video_det_interval() == 1
+    assert DemoOptions(input='v.mp4', det_interval=2).video_det_interval() == 2

@@ -161,3 +161,56 @@ def test_video_benchmark_bad_video_is_a_one_line_error(repo_root,
     assert result.returncode == 2
     assert result.stderr.startswith('error: cannot open video')
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def run_benchmark(repo_root, *args):
+    return subprocess.run([
+        sys.executable,
+        str(repo_root / 'tools/analysis_tools/video_benchmark.py'), *args
+    ],
+                          capture_output=True,
+                          text=True,
+                          cwd=repo_root)
+
+
+def test_compare_detectors_counts_true_people(repo_root, tmp_path):
+    result = run_benchmark(repo_root, '--compare-detectors', '--video',
+                           str(repo_root / VIDEO), '--max-frames', '11',
+                           '--every', '5', '--out-dir', str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    table = (tmp_path / 'detectors.md').read_text()
+    rows = [line for line in table.splitlines() if line.startswith('| ')]
+    assert rows[0].startswith('| settings | ms/frame | true people found')
+    # 3 frames (0, 5, 10) of 2 people each, for both settings
+    assert [row.endswith(' of 6 |') for row in rows[1:]] == [True, True]
+    assert 'video (downscaled to a 300-pixel short side' in table
+
+
+def test_demo_speed_times_the_default_demo(repo_root, tmp_path):
+    frames = read_frames(repo_root / VIDEO, 3)
+    clip = tmp_path / 'clip.mp4'
+    writer = cv2.VideoWriter(
+        str(clip), cv2.VideoWriter_fourcc(*'mp4v'), 15,
+        (frames[0].shape[1], frames[0].shape[0]))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    result = run_benchmark(repo_root, '--demo', '--video', str(clip),
+                           '--demo-det-intervals', '1', '--out-dir',
+                           str(tmp_path / 'out'))
+    assert result.returncode == 0, result.stderr
+    table = (tmp_path / 'out' / 'demo_speed.md').read_text()
+    row = [line for line in table.splitlines() if line.startswith('| 1 |')]
+    assert [r.split(' | ')[1:3]
+            for r in row] == [['default (every 5th '
+                               'frame)', '3'], ['--det-interval 1', '3']]
+
+
+@pytest.mark.parametrize('args', [['--demo', 'model.onnx'],
+                                  ['--demo', '--compare-detectors'], [],
+                                  ['--demo', '--repeat', '0']])
+def test_benchmark_modes_usage_errors(repo_root, tmp_path, args):
+    result = run_benchmark(repo_root, *args, '--out-dir', str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith('error: ')
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -20,6 +20,17 @@ Example::
 
 writes ``video_benchmark.{md,png}`` to ``--out-dir``. Without
 ``--det-onnx`` the offline HOG fallback detector is used.
+
+Two other measurements, which need no ONNX model:
+
+- ``--demo`` times the default demo (``python demo/topdown_demo_with_mmdet.py
+  --input VIDEO``, nothing else) on the video, with the frames/s the demo
+  itself reports (frames read, tracked, drawn and written, models already
+  built), ``--repeat`` times; writes ``demo_speed.md``;
+- ``--compare-detectors`` runs the HOG fallback with its image settings and
+  with the demo's video settings on every ``--every``-th frame, and reports
+  ms per frame and the true people (``<video>.json``) each finds (a box of
+  IoU >= 0.3); writes ``detectors.md``.
 """
 import argparse
 import json
@@ -39,7 +50,32 @@ PROGRESS_FORMAT = ('{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} '
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Tracked video pose: frames/s and id switches.')
-    parser.add_argument('onnx', help='pose model from pytorch2onnx.py')
+    parser.add_argument(
+        'onnx',
+        nargs='?',
+        help='pose model from pytorch2onnx.py (not with --demo or '
+        '--compare-detectors)')
+    parser.add_argument(
+        '--demo',
+        action='store_true',
+        help='time the default demo on the video instead')
+    parser.add_argument(
+        '--repeat', type=int, default=1, help='--demo runs (default 1)')
+    parser.add_argument(
+        '--demo-det-intervals',
+        type=int,
+        nargs='*',
+        default=[],
+        help='--demo: also time the demo with these --det-interval values')
+    parser.add_argument(
+        '--compare-detectors',
+        action='store_true',
+        help='compare the HOG fallback\'s image and video settings instead')
+    parser.add_argument(
+        '--every',
+        type=int,
+        default=5,
+        help='--compare-detectors: every this-th frame (default 5)')
     parser.add_argument(
         '--video',
         default=DEFAULT_VIDEO,
@@ -209,14 +245,134 @@ def markdown(rows, header: str) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def load_average() -> str:
+    """The 1-minute load average, as ``uptime`` prints it."""
+    return f'{os.getloadavg()[0]:.2f}'
+
+
+def demo_speed(args, command: str) -> str:
+    """Run the default demo ``--repeat`` times on the video (and with each
+    of ``--demo-det-intervals``, taking turns); a markdown table of the
+    frames/s it reports."""
+    import tempfile
+
+    from levitpose.demo_app import (VIDEO_DET_INTERVAL, DemoOptions,
+                                    run_topdown_demo)
+    settings = [(f'default (every {VIDEO_DET_INTERVAL}th frame)', None)]
+    settings += [(f'--det-interval {n}', n) for n in args.demo_det_intervals]
+    rows = []
+    for run in range(args.repeat):
+        for label, interval in settings:
+            load = load_average()
+            with tempfile.TemporaryDirectory() as tmp:
+                result = run_topdown_demo(
+                    DemoOptions(
+                        input=args.video,
+                        output_root=tmp,
+                        det_interval=interval),
+                    log=lambda line: None)
+            rows.append(f'| {run + 1} | {label} | {result.num_frames} | '
+                        f'{result.seconds:.2f} | '
+                        f'{result.num_frames / result.seconds:.2f} | {load} |')
+    return '\n'.join([
+        f'`{command}`', '', '`python demo/topdown_demo_with_mmdet.py '
+        f'--input {args.video}` (defaults unless said), {os.cpu_count()} '
+        'CPUs; frames/s as the demo reports it (frames read, tracked, drawn '
+        'and written; models already built)', '',
+        '| run | detection | frames | seconds | frames/s | load average at '
+        'start |', '|---|---|---|---|---|---|', *rows
+    ]) + '\n'
+
+
+def compare_detectors(args, command: str) -> str:
+    """The HOG fallback's image and video settings on every
+    ``args.every``-th frame: ms/frame and true people found."""
+    import cv2
+    import numpy as np
+
+    from levitpose.demo_app import HOGPersonDetector, VideoHOGPersonDetector
+    from levitpose_lite.boxes import box_iou
+    cv2.setNumThreads(args.threads)
+    frames, _ = read_frames(args.video, args.max_frames)
+    gt_path = args.gt or osp.splitext(args.video)[0] + '.json'
+    with open(gt_path) as f:
+        gt = json.load(f)['frames']
+    if len(gt) < len(frames):
+        raise ValueError(f'{gt_path} annotates {len(gt)} frames but the '
+                         f'video has {len(frames)}')
+    picked = range(0, len(frames), args.every)
+    lines = [
+        f'`{command}`', '', f'{len(picked)} frames of '
+        f'{osp.basename(args.video)}, {args.threads} OpenCV threads, load '
+        f'average {load_average()} at start', '',
+        '| settings | ms/frame | true people found |', '|---|---|---|'
+    ]
+    for label, detector in (('image (upscaled to a 600-pixel short side, '
+                             'stride 4, step 1.03)', HOGPersonDetector()),
+                            ('video (downscaled to a '
+                             f'{VideoHOGPersonDetector.SHORT_SIDE}-pixel '
+                             'short side, stride '
+                             f'{VideoHOGPersonDetector.WIN_STRIDE}, step '
+                             f'{VideoHOGPersonDetector.SCALE_STEP})',
+                             VideoHOGPersonDetector())):
+        seconds, found, total = 0., 0, 0
+        for i in picked:
+            start = time.perf_counter()
+            boxes, _ = detector(frames[i])
+            seconds += time.perf_counter() - start
+            truth = np.asarray(gt[i]['boxes'], np.float32).reshape(-1, 4)
+            total += len(truth)
+            if len(boxes) and len(truth):
+                found += int((box_iou(truth, boxes).max(1)
+                              >= GT_IOU_THR).sum())
+        lines.append(f'| {label} | {1000 * seconds / len(picked):.0f} | '
+                     f'{found} of {total} |')
+    return '\n'.join(lines) + '\n'
+
+
+def write_text(out_dir: str, name: str, text: str) -> None:
+    os.makedirs(out_dir, exist_ok=True)
+    with open(osp.join(out_dir, name), 'w') as f:
+        f.write(text)
+    print(text)
+    print(f'wrote {name} to {out_dir}')
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     for name, values in (('--intervals', args.intervals), ('--threads',
                                                            [args.threads]),
-                         ('--max-frames', [args.max_frames or 1])):
+                         ('--max-frames', [args.max_frames
+                                           or 1]), ('--repeat', [args.repeat]),
+                         ('--every', [args.every])):
         if min(values) < 1:
             print(f'error: {name} must be >= 1', file=sys.stderr)
             return 2
+    command = 'python tools/analysis_tools/video_benchmark.py ' + ' '.join(
+        argv if argv is not None else sys.argv[1:])
+    if args.demo or args.compare_detectors:
+        if args.onnx is not None or (args.demo and args.compare_detectors):
+            print(
+                'error: --demo and --compare-detectors take no ONNX model '
+                'and not each other',
+                file=sys.stderr)
+            return 2
+        try:
+            if args.demo:
+                write_text(args.out_dir, 'demo_speed.md',
+                           demo_speed(args, command))
+            else:
+                write_text(args.out_dir, 'detectors.md',
+                           compare_detectors(args, command))
+        except (OSError, ValueError, KeyError) as err:
+            print(f'error: {err}', file=sys.stderr)
+            return 1
+        return 0
+    if args.onnx is None:
+        print(
+            'error: the ONNX pose model is required (see --help)',
+            file=sys.stderr)
+        return 2
     import onnxruntime
     from tqdm import tqdm
 
@@ -262,8 +418,6 @@ def main(argv=None) -> int:
                 detector_runs=config.calls['detector'],
                 id_switches=switches,
                 tracked=tracked))
-    command = 'python tools/analysis_tools/video_benchmark.py ' + ' '.join(
-        argv if argv is not None else sys.argv[1:])
     machine = (f'{len(frames)} frames of {osp.basename(args.video)}; '
                f'detector: {detector.name}; pose: {osp.basename(args.onnx)}; '
                f'keypoint threshold {args.kpt_thr}; {args.threads} ONNX '

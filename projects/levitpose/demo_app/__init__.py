@@ -15,17 +15,19 @@ built on the inference API (:mod:`levitpose.apis`).
 Not imported by ``import levitpose``.
 """
 from .app import DemoResult, IncompleteRunError, run_topdown_demo
-from .detectors import HOGPersonDetector, MMDetPersonDetector, nms_boxes
+from .detectors import (HOGPersonDetector, MMDetPersonDetector,
+                        VideoHOGPersonDetector, nms_boxes)
 from .inputs import InputFrame, InputSource, iter_frames, open_input
-from .options import (DemoOptions, add_demo_arguments, check_options,
-                      options_from_args, resolve_pose_model)
+from .options import (VIDEO_DET_INTERVAL, DemoOptions, add_demo_arguments,
+                      check_options, options_from_args, resolve_pose_model)
 from .outputs import AtomicVideoWriter, write_image, write_json
 from .pipeline import TopdownDemo
 
 __all__ = [
     'AtomicVideoWriter', 'DemoOptions', 'DemoResult', 'HOGPersonDetector',
-    'IncompleteRunError', 'InputFrame', 'InputSource', 'MMDetPersonDetector',
-    'TopdownDemo', 'add_demo_arguments', 'check_options', 'iter_frames',
-    'nms_boxes', 'open_input', 'options_from_args', 'resolve_pose_model',
-    'run_topdown_demo', 'write_image', 'write_json'
+    'VideoHOGPersonDetector', 'IncompleteRunError', 'InputFrame',
+    'InputSource', 'MMDetPersonDetector', 'TopdownDemo', 'add_demo_arguments',
+    'check_options', 'iter_frames', 'nms_boxes', 'open_input',
+    'options_from_args', 'resolve_pose_model', 'run_topdown_demo',
+    'VIDEO_DET_INTERVAL', 'write_image', 'write_json'
 ]

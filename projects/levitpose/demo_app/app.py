@@ -158,9 +158,10 @@ def _run_video(demo: TopdownDemo, source: InputSource) -> DemoResult:
                  'image as one box')
     if tracker is not None:
         ids = {i['track_id'] for f in instance_info for i in f['instances']}
-        demo.log(f'tracked {len(ids)} person(s) over {len(instance_info)} '
-                 f'frames (detector every {opts.det_interval} frame(s), '
-                 f'smoothing {"off" if opts.no_smooth else "on"})')
+        demo.log(
+            f'tracked {len(ids)} person(s) over {len(instance_info)} '
+            f'frames (detector every {opts.video_det_interval()} frame(s), '
+            f'smoothing {"off" if opts.no_smooth else "on"})')
     if opts.save_predictions:
         write_json(
             pred, demo.predictions(instance_info, no_person,

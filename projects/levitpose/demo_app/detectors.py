@@ -3,6 +3,7 @@ offline fallback of :mod:`levitpose_lite` (OpenCV's HOG people detector),
 which needs no weights."""
 from typing import Optional, Tuple
 
+import cv2
 import numpy as np
 
 from levitpose_lite.boxes import nms
@@ -12,13 +13,58 @@ from ..utils.config import config_errors, load_config
 from ..utils.errors import InvalidInputError
 from ..utils.strict_load import load_weights_strictly
 
-__all__ = ['HOGPersonDetector', 'MMDetPersonDetector', 'nms_boxes']
+__all__ = [
+    'HOGPersonDetector', 'VideoHOGPersonDetector', 'MMDetPersonDetector',
+    'nms_boxes'
+]
 
 #: The offline fallback: :mod:`levitpose_lite`'s, so the demo and the lite
 #: runtime find the same people.
 HOGPersonDetector = HOGFallbackPersonDetector
 #: Greedy NMS over ``(N, 4)`` boxes: kept indices, highest score first.
 nms_boxes = nms
+
+
+class VideoHOGPersonDetector(HOGFallbackPersonDetector):
+    """The offline fallback with settings for video, where the tracker
+    follows people between detections and a person missed on one
+    detection frame is found on a later one: the frame is downscaled to a
+    short side of :attr:`SHORT_SIDE` pixels (the image fallback upscales
+    it to 600) and scanned with a stride of :attr:`WIN_STRIDE` pixels and
+    a pyramid step of :attr:`SCALE_STEP` (4 and 1.03 for images).
+
+    Chosen by measurement (``docs/demo.md``, *Choosing the video
+    defaults*, ``video_benchmark.py --compare-detectors``). It finds only
+    people at least ``128 / SHORT_SIDE`` of the frame height tall (43 %);
+    pass an MMDetection detector for smaller people.
+    """
+    name = 'OpenCV HOG people detector (fallback, video settings)'
+    SHORT_SIDE = 300
+    WIN_STRIDE = 8
+    SCALE_STEP = 1.05
+
+    def __call__(self, image: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Detect people: ``(N, 4)`` boxes in image pixels, ``(N, )``
+        scores."""
+        scale = self.SHORT_SIDE / min(image.shape[:2])
+        resized = cv2.resize(
+            image,
+            None,
+            fx=scale,
+            fy=scale,
+            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        rects, margins = self.hog.detectMultiScale(
+            resized,
+            winStride=(self.WIN_STRIDE, self.WIN_STRIDE),
+            padding=(16, 16),
+            scale=self.SCALE_STEP)
+        xywh = np.asarray(rects, np.float32).reshape(-1, 4) / scale
+        boxes = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], 1)
+        scores = 1. / (1. + np.exp(-np.asarray(margins, np.float32).ravel()))
+        keep = scores > self.bbox_thr
+        boxes, scores = boxes[keep], scores[keep].astype(np.float32)
+        keep = nms(boxes, scores, self.nms_thr)
+        return boxes[keep], scores[keep]
 
 
 class MMDetPersonDetector:

@@ -19,8 +19,8 @@ from ..utils.errors import InvalidInputError, UsageError
 
 __all__ = [
     'DemoOptions', 'MODEL_ARGS', 'DEFAULT_POSE_CONFIG',
-    'DEFAULT_POSE_CHECKPOINT', 'add_demo_arguments', 'options_from_args',
-    'check_options', 'resolve_pose_model'
+    'DEFAULT_POSE_CHECKPOINT', 'VIDEO_DET_INTERVAL', 'add_demo_arguments',
+    'options_from_args', 'check_options', 'resolve_pose_model'
 ]
 
 #: MMPose's positional interface: ``[det_config det_checkpoint
@@ -38,6 +38,14 @@ SHIPPED_CHECKPOINT_NOTE = (
 # the repository holding this package (projects/levitpose/demo_app)
 REPO_ROOT = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+#: The detection interval of tracked video without ``--det-interval``,
+#: chosen by measurement (``docs/demo.md``, *Choosing the video
+#: defaults*): on the bundled pans every 5th frame finds as many
+#: people-frames as every frame with no more id switches
+#: (``tools/analysis_tools/track_eval.py``), at several times the frames/s
+#: (``tools/analysis_tools/video_benchmark.py``); every 10th frame finds
+#: people who come into view up to 9 frames late.
+VIDEO_DET_INTERVAL = 5
 UNIT_INTERVAL = ('bbox_thr', 'nms_thr', 'kpt_thr', 'alpha')
 NON_NEGATIVE = ('radius', 'thickness')
 
@@ -86,9 +94,10 @@ class DemoOptions:
     radius: int = _option(3, 'keypoint radius')
     thickness: int = _option(1, 'skeleton line width')
     alpha: float = _option(0.8, 'box transparency')
-    det_interval: int = _option(
-        1, 'video: run the person detector on every N-th frame; tracked '
-        'people are followed from their keypoints in between (default 1)')
+    det_interval: Optional[int] = _option(
+        None, 'video: run the person detector on every N-th frame; tracked '
+        'people are followed from their keypoints in between (default '
+        f'{VIDEO_DET_INTERVAL}, chosen by measurement; 1 with --no-track)')
     no_track: bool = _option(
         False, 'video: no tracking (every frame on its own: detection on '
         'each, no ids, no smoothing)')
@@ -97,6 +106,13 @@ class DemoOptions:
     no_refine: bool = _option(
         False, 'use the detector\'s boxes as they are (no pose-guided box '
         'refinement, no dropping of unconfident poses)')
+
+    def video_det_interval(self) -> int:
+        """The detection interval used on video: ``det_interval``, or
+        :data:`VIDEO_DET_INTERVAL` when tracking (1 with ``no_track``)."""
+        if self.det_interval is not None:
+            return self.det_interval
+        return 1 if self.no_track else VIDEO_DET_INTERVAL
 
 
 def _flag(name: str) -> str:
@@ -167,10 +183,10 @@ def check_options(opts: DemoOptions) -> None:
         if getattr(opts, name) < 0:
             raise UsageError(
                 f'{_flag(name)} must be >= 0; got {getattr(opts, name)}')
-    if opts.det_interval < 1:
+    if opts.det_interval is not None and opts.det_interval < 1:
         raise UsageError(f'--det-interval must be >= 1; got '
                          f'{opts.det_interval}')
-    if opts.no_track and opts.det_interval != 1:
+    if opts.no_track and opts.det_interval not in (None, 1):
         raise UsageError('--det-interval needs tracking: drop --no-track')
     if opts.det_checkpoint is not None and opts.det_config is None:
         raise UsageError('--det-checkpoint needs --det-config')

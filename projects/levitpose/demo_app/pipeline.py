@@ -22,7 +22,8 @@ from levitpose_lite.first_look import first_look
 from levitpose_lite.tracker import PoseTracker
 from ..apis.device import check_device
 from ..apis.pose_model import inference_topdown_keypoints, init_pose_model
-from .detectors import HOGPersonDetector, MMDetPersonDetector
+from .detectors import (HOGPersonDetector, MMDetPersonDetector,
+                        VideoHOGPersonDetector)
 from .options import DemoOptions
 
 __all__ = [
@@ -134,11 +135,17 @@ class TopdownDemo:
     def tracker(self, fps: float) -> PoseTracker:
         """A new tracker for one video (see
         :class:`levitpose_lite.tracker.PoseTracker`) with this demo's
-        detector, pose model and options."""
+        detector (the fallback with its video settings,
+        :class:`~.detectors.VideoHOGPersonDetector`), pose model and
+        options."""
+        detector = self.detector
+        if detector.is_fallback:
+            detector = VideoHOGPersonDetector(self.opts.bbox_thr,
+                                              self.opts.nms_thr)
         return PoseTracker(
-            self.detector,
+            detector,
             self.pose,
-            det_interval=self.opts.det_interval,
+            det_interval=self.opts.video_det_interval(),
             kpt_thr=self.opts.kpt_thr,
             smooth=not self.opts.no_smooth,
             fps=fps,
