@@ -45,3 +45,9 @@ def levitpose_t_checkpoint(levitpose_t_config, tmp_path_factory) -> str:
 def fused_levitpose_t(levitpose_t_config, levitpose_t_checkpoint):
     from levitpose.deploy import load_deploy_model
     return load_deploy_model(levitpose_t_config, levitpose_t_checkpoint)
+
+
+@pytest.fixture
+def randomize_norms():
+    """The :func:`randomize_norm_stats` helper."""
+    return randomize_norm_stats

@@ -133,8 +133,12 @@ def test_summary_uses_median_and_levitpose_t_as_reference():
     rows = bench.summarize(runners, times)
     assert rows[0]['latency_ms'] == pytest.approx(11.5)
     assert rows[1]['latency_ms'] == pytest.approx(33.0)
-    assert rows[1]['speed_vs_ref'] == pytest.approx(33.0 / 11.5)
+    # the median of the per-round ratios 3.0, 3.0, 2.75, 0.072
+    assert rows[1]['speed_vs_ref'] == pytest.approx((3.0 + 2.75) / 2)
+    assert rows[0]['speed_vs_ref'] == pytest.approx(1.0)
     assert rows[0]['fps'] == pytest.approx(1000 / 11.5)
+    # counted FLOPs (1 here) per second of median latency, in G
+    assert rows[0]['gmacs'] == pytest.approx(1e-9 / 11.5e-3)
 
 
 def test_cli_rejects_unknown_models_in_one_line(tool, tmp_path, capsys):

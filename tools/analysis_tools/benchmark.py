@@ -19,7 +19,7 @@ from levitpose.cli import ToolParser, run_tool
 from levitpose.utils import LEViTPoseError, UsageError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BACKENDS = ('eager', 'deploy', 'onnxruntime')
+BACKENDS = ('eager', 'deploy', 'jit', 'onnxruntime')
 MIN_ROUNDS = 20
 
 

@@ -1,4 +1,5 @@
-"""Deployment (needs torch): ONNX export with a parity check, and the CPU
+"""Deployment (needs torch): the PyTorch CPU inference form
+(:func:`optimize_for_cpu`), ONNX export with a parity check, and the CPU
 speed benchmark (:mod:`levitpose.deploy.benchmark`). Not imported by
 ``import levitpose``."""
 from ..utils.config import resolve_config
@@ -6,9 +7,11 @@ from .onnx_export import (EXPORTERS, MIN_OPSET, HeatmapExportWrapper,
                           TensorExportWrapper, check_onnx, default_input_shape,
                           export_onnx, load_deploy_model,
                           preprocessor_metadata)
+from .torch_inference import INFERENCE_MODES, optimize_for_cpu
 
 __all__ = [
-    'EXPORTERS', 'MIN_OPSET', 'HeatmapExportWrapper', 'TensorExportWrapper',
-    'check_onnx', 'default_input_shape', 'export_onnx', 'load_deploy_model',
+    'EXPORTERS', 'INFERENCE_MODES', 'MIN_OPSET', 'HeatmapExportWrapper',
+    'TensorExportWrapper', 'optimize_for_cpu', 'check_onnx',
+    'default_input_shape', 'export_onnx', 'load_deploy_model',
     'preprocessor_metadata', 'resolve_config'
 ]

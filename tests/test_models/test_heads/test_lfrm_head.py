@@ -10,6 +10,7 @@ from mmpose.testing import get_packed_inputs
 from torch import nn
 
 from levitpose.models.heads import LFRMHead
+from levitpose.models.layers import SubPixelConvTranspose2d
 
 torch.set_num_threads(1)
 CODEC = dict(
@@ -190,8 +191,10 @@ def test_switch_to_deploy_keeps_outputs(randomize_bn):
         got = head(feats)
     assert head.deploy
     assert not any(isinstance(m, nn.BatchNorm2d) for m in head.modules())
-    deconvs = [m for m in head.modules() if type(m) is nn.ConvTranspose2d]
+    deconvs = [m for m in head.modules() if isinstance(m, nn.ConvTranspose2d)]
     assert [d.groups for d in deconvs] == [8, 4]
+    # the fused deconvolutions compute as sub-pixel convolutions
+    assert all(type(d) is SubPixelConvTranspose2d for d in deconvs)
     torch.testing.assert_close(got, expected, rtol=0, atol=1e-5)
 
 

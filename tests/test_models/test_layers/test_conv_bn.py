@@ -57,7 +57,7 @@ def test_deconv_bn_fuse_matches(in_channels, out_channels, groups, kernel_size,
         DeconvBN(in_channels, out_channels, groups, kernel_size)).eval()
     x = torch.rand(2, in_channels, 5, 4)
     fused = layer.fuse()
-    assert type(fused) is nn.ConvTranspose2d and fused.bias is not None
+    assert isinstance(fused, nn.ConvTranspose2d) and fused.bias is not None
     assert fused.groups == groups
     torch.testing.assert_close(fused(x), layer(x), rtol=0, atol=1e-5)
 

@@ -8,6 +8,12 @@ by :func:`levitpose.deploy.export_onnx` (as ``pytorch2onnx.py`` exports
 it) and run in the session :mod:`levitpose_lite` builds
 (:func:`levitpose_lite.backends.ort_session`), so the latency is what lite
 users get.
+
+Backends: ``eager`` (the training graph in eval mode), ``deploy`` (the
+model's own ``switch_to_deploy()``, then mmcv's generic ``fuse_conv_bn`` so
+that every peer has its Conv+BN pairs fused alike), ``jit`` (the deployed
+model traced and frozen, :func:`levitpose.deploy.optimize_for_cpu`) and
+``onnxruntime``.
 """
 import copy
 import os
@@ -23,13 +29,14 @@ from torch import nn
 
 from ...utils.errors import UsageError, describe_error
 from ..onnx_export import export_onnx
+from ..torch_inference import TensorForward, fuse_for_deploy, optimize_for_cpu
 from .models import REFERENCE_MODEL, BenchmarkModel, published_accuracy
 
 __all__ = [
     'BACKENDS', 'Runner', 'build_runners', 'time_round_robin', 'summarize'
 ]
 
-BACKENDS = ('eager', 'deploy', 'onnxruntime')
+BACKENDS = ('eager', 'deploy', 'jit', 'onnxruntime')
 
 
 @dataclass
@@ -101,14 +108,15 @@ def build_runners(models: Sequence[BenchmarkModel],
         for backend in backends:
             try:
                 if backend == 'eager':
-                    run = _torch_runner(model, x)
+                    run = _torch_runner(TensorForward(model), x)
                 else:
                     if deployed is None:
-                        deployed = copy.deepcopy(model)
-                        deployed.switch_to_deploy()
-                        deployed.eval()
+                        deployed = fuse_for_deploy(copy.deepcopy(model))
                     if backend == 'deploy':
-                        run = _torch_runner(deployed, x)
+                        run = _torch_runner(TensorForward(deployed), x)
+                    elif backend == 'jit':
+                        run = _torch_runner(
+                            optimize_for_cpu(deployed, tuple(x.shape)), x)
                     else:
                         onnx_file = os.path.join(
                             work_dir, f'{spec.name}_{size[0]}x{size[1]}.onnx')
@@ -158,10 +166,12 @@ def _with_input_size(cfg, size: Tuple[int, int], work_dir: str,
 
 
 def _torch_runner(model: nn.Module, x: torch.Tensor) -> Callable[[], object]:
+    """``model(x)`` without autograd (``model`` maps images to the head's
+    tensor output)."""
 
     def run():
         with torch.inference_mode():
-            return model(x, None, 'tensor')
+            return model(x)
 
     return run
 
@@ -210,9 +220,13 @@ def summarize(runners: Sequence[Runner],
               times: Dict[Tuple[str, str], List[float]]) -> List[dict]:
     """One table row per (model, backend), speed relative to LEViTPose-T.
 
-    ``speed_vs_ref`` = the row's median latency divided by LEViTPose-T's
-    on the same backend: how many times faster LEViTPose-T runs (the
-    paper's "1.21x MobileNetV2" figure).
+    ``speed_vs_ref`` = the median over rounds of the row's latency divided
+    by LEViTPose-T's in the same round, on the same backend: how many
+    times faster LEViTPose-T runs (the paper's "1.21x MobileNetV2"
+    figure). A slow moment of the machine hits both models of a round
+    alike, so the per-round ratio is steadier than a ratio of medians.
+    ``gmacs`` = counted FLOPs (mmcv's convention: one multiply-add is one
+    FLOP) per second of median latency: how well the model uses the CPU.
     """
     rows = []
     for runner in runners:
@@ -230,15 +244,15 @@ def summarize(runners: Sequence[Runner],
                 min_ms=float(min(ms)),
                 max_ms=float(max(ms)),
                 fps=1000. / float(median),
+                gmacs=runner.facts['flops'] / 1e9 / (float(median) / 1e3),
                 rounds=len(ms),
                 uncounted_ops=' '.join(runner.facts['uncounted']),
                 accuracy=runner.facts['accuracy'],
                 config=runner.facts['config']))
     for row in rows:
-        ref = [
-            r for r in rows
-            if r['model'] == REFERENCE_MODEL and r['backend'] == row['backend']
-        ]
+        ref = times.get((REFERENCE_MODEL, row['backend']))
+        mine = times[(row['model'], row['backend'])]
         row['speed_vs_ref'] = (
-            row['latency_ms'] / ref[0]['latency_ms'] if ref else None)
+            float(statistics.median(
+                a / b for a, b in zip(mine, ref))) if ref else None)
     return rows

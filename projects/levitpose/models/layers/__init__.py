@@ -5,6 +5,7 @@ from .conv_bn import ConvBN, DeconvBN, fuse_modules
 from .lstem import ChannelShuffle, LStem, MultiScaleDWConv
 from .patch_embed import ConvStem, OverlapPatchEmbed
 from .patch_merging import PatchMerging, SqueezeExcite, Subsample
+from .subpixel import SubPixelConvTranspose2d
 from .window_attention import CascadedGroupAttention, LocalWindowAttention
 
 __all__ = [
@@ -12,5 +13,5 @@ __all__ = [
     'ConvStem', 'DeconvBN', 'LStem', 'LocalWindowAttention',
     'MultiScaleDWConv', 'OverlapPatchEmbed', 'PatchMerging', 'Residual',
     'SandwichBlock', 'SpatialLinearReduction', 'SqueezeExcite', 'Subsample',
-    'fuse_modules'
+    'SubPixelConvTranspose2d', 'fuse_modules'
 ]

@@ -11,6 +11,8 @@ from typing import Tuple
 import torch
 from torch import Tensor, nn
 
+from .subpixel import SubPixelConvTranspose2d
+
 __all__ = ['ConvBN', 'DeconvBN', 'fuse_modules']
 
 
@@ -100,7 +102,8 @@ class DeconvBN(nn.Sequential):
     @torch.no_grad()
     def fuse(self) -> nn.ConvTranspose2d:
         """Return a ``ConvTranspose2d`` (with bias) equal to this layer in
-        eval mode."""
+        eval mode; it computes as a sub-pixel convolution
+        (:class:`SubPixelConvTranspose2d`, same weights, same result)."""
         deconv = self.deconv
         gain, bias = _bn_affine(self.bn)
         # weight: (C_in, C_out / groups, k, k); output channel o of group g
@@ -109,7 +112,8 @@ class DeconvBN(nn.Sequential):
         weight = deconv.weight.view(deconv.groups, -1, per_group,
                                     *deconv.kernel_size)
         weight = weight * gain.view(deconv.groups, 1, per_group, 1, 1)
-        return _with_weights(deconv, weight.view_as(deconv.weight), bias)
+        fused = _with_weights(deconv, weight.view_as(deconv.weight), bias)
+        return SubPixelConvTranspose2d.from_deconv(fused)
 
 
 def _bn_affine(bn: nn.BatchNorm2d) -> Tuple[Tensor, Tensor]:

@@ -1,0 +1,111 @@
+"""The PyTorch CPU inference form of a top-down pose model, in one call.
+
+:func:`optimize_for_cpu` takes an MMPose top-down estimator (LEViTPose or
+any peer) to the form that runs fastest on a CPU, by what is measured in
+``docs/benchmarks.md``:
+
+- ``'deploy'``: the model's own ``switch_to_deploy()`` (LEViTPose: every
+  BatchNorm folded, attention constants gathered, LFRM's transposed
+  convolutions as sub-pixel convolutions), then mmcv's ``fuse_conv_bn`` for
+  any Conv+BN pair a model without its own deploy form still has; the same
+  generic fusion is what the benchmark gives every peer;
+- ``'jit'``: the deployed model traced for one input shape and frozen with
+  ``torch.jit.freeze`` (constants folded, Python overhead gone; EfficientViT's
+  own CPU speed test traces its model the same way).
+
+The result maps a normalised ``(N, 3, h, w)`` batch to the head's tensor
+output (heatmaps for LEViTPose), like ``model(x, None, 'tensor')``.
+"""
+import copy
+import warnings
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from ..utils.errors import UsageError
+
+__all__ = ['INFERENCE_MODES', 'TensorForward', 'optimize_for_cpu']
+
+#: Forms :func:`optimize_for_cpu` builds.
+INFERENCE_MODES = ('deploy', 'jit')
+
+
+class TensorForward(nn.Module):
+    """``forward(x)`` = ``estimator(x, None, 'tensor')``.
+
+    Args:
+        estimator (nn.Module): An MMPose top-down estimator.
+    """
+
+    def __init__(self, estimator: nn.Module) -> None:
+        super().__init__()
+        self.estimator = estimator
+
+    def forward(self, x: torch.Tensor):
+        return self.estimator(x, None, 'tensor')
+
+
+def fuse_for_deploy(estimator: nn.Module) -> nn.Module:
+    """``switch_to_deploy()`` then mmcv's ``fuse_conv_bn``, in place.
+
+    Args:
+        estimator (nn.Module): An MMPose top-down estimator.
+
+    Returns:
+        nn.Module: ``estimator``, fused and in eval mode.
+    """
+    from mmcv.cnn import fuse_conv_bn
+    estimator.eval()
+    if hasattr(estimator, 'switch_to_deploy'):
+        estimator.switch_to_deploy()
+    return fuse_conv_bn(estimator).eval()
+
+
+def optimize_for_cpu(estimator: nn.Module,
+                     input_shape: Sequence[int] = (1, 3, 256, 256),
+                     mode: str = 'jit') -> nn.Module:
+    """The fastest PyTorch CPU form of ``estimator`` (a copy; the original
+    is left as it is).
+
+    Args:
+        estimator (nn.Module): An MMPose top-down estimator.
+        input_shape (Sequence[int]): ``(N, 3, h, w)`` the ``'jit'`` form is
+            traced for; it runs other batch sizes too. Defaults to
+            ``(1, 3, 256, 256)``.
+        mode (str): One of :data:`INFERENCE_MODES`. Defaults to ``'jit'``.
+
+    Returns:
+        nn.Module: Maps ``(N, 3, h, w)`` to the head's tensor output.
+
+    Raises:
+        UsageError: On an unknown ``mode`` or a bad ``input_shape``.
+
+    Example:
+        >>> from levitpose.apis import init_pose_model
+        >>> from levitpose.deploy import optimize_for_cpu
+        >>> model = init_pose_model(config, checkpoint)
+        >>> fast = optimize_for_cpu(model, (1, 3, 256, 256))
+        >>> heatmaps = fast(images)  # (1, K, 64, 64)
+    """
+    if mode not in INFERENCE_MODES:
+        raise UsageError(f'mode must be one of {list(INFERENCE_MODES)}, got '
+                         f'{mode!r}')
+    shape = tuple(input_shape)
+    if (len(shape) != 4 or shape[1] != 3
+            or not all(isinstance(v, int) and v > 0 for v in shape)):
+        raise UsageError(
+            f'input_shape must be (N, 3, h, w) positive ints, got {shape}')
+    model = TensorForward(fuse_for_deploy(copy.deepcopy(estimator))).eval()
+    if mode == 'deploy':
+        return model
+    example = torch.rand(*shape, device=next(model.parameters()).device)
+    with torch.no_grad(), warnings.catch_warnings():
+        # an untraced run first fills the caches of derived weights (the
+        # sub-pixel kernels), which the trace then holds as constants
+        model(example)
+        # tracing warns about Python values taken as constants (shapes):
+        # the trace is for this input size, as documented
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)
+        traced = torch.jit.trace(model, example)
+        return torch.jit.freeze(traced.eval())
