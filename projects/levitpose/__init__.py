@@ -6,6 +6,7 @@ MMPose's registries, so MMPose configs can use them through
 """
 from . import datasets  # noqa: F401  registers validated datasets
 from . import engine  # noqa: F401  registers hooks into mmpose HOOKS
+from . import evaluation  # noqa: F401  registers into mmpose METRICS
 from . import models  # noqa: F401  registers into mmpose.registry.MODELS
 from . import utils  # noqa: F401  safe checkpoint loading (allow-list)
 from . import visualization  # noqa: F401  registers LEViTPoseVisualizer

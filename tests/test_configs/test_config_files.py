@@ -12,10 +12,13 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIGS = sorted(
     p for p in (REPO / 'configs').rglob('*.py') if '_base_' not in p.parts)
 NAME = re.compile(r'_(?P<gpus>\d+)xb(?P<batch>\d+)-(?P<epochs>\d+)e_'
-                  r'(?P<dataset>[a-z0-9]+)-(?P<h>\d+)x(?P<w>\d+)\.py$')
+                  r'(?P<dataset>[a-z0-9]+)(?:-(?P<split>test-dev|test))?'
+                  r'-(?P<h>\d+)x(?P<w>\d+)\.py$')
 IDS = [str(p.relative_to(REPO / 'configs')) for p in CONFIGS]
 #: Model-zoo configs follow MMPose's naming scheme
-#: ``{algorithm}_{modules}_{N}xb{B}-{E}e_{dataset}-{H}x{W}.py``.
+#: ``{algorithm}_{modules}_{N}xb{B}-{E}e_{dataset}-{H}x{W}.py``; a test-set
+#: config names its split after the dataset (``coco-test-dev``,
+#: ``mpii-test``).
 ZOO = [p for p in CONFIGS if 'body_2d_keypoint' in p.parts]
 ZOO_IDS = [str(p.relative_to(REPO / 'configs')) for p in ZOO]
 EXPECTED = {
@@ -29,6 +32,16 @@ EXPECTED = {
     'td-hm_levitpose-s_8xb64-210e_coco-256x256.py',
     'body_2d_keypoint/topdown_heatmap/mpii/'
     'td-hm_efficientvit-m0_8xb64-210e_mpii-256x256.py',
+    'body_2d_keypoint/topdown_heatmap/mpii/'
+    'td-hm_efficientvit-m0-in1k_8xb64-210e_mpii-256x256.py',
+    'body_2d_keypoint/topdown_heatmap/coco/'
+    'td-hm_levitpose-s_8xb64-210e_coco-test-dev-256x256.py',
+    'body_2d_keypoint/topdown_heatmap/coco/'
+    'td-hm_levitpose-t_8xb64-210e_coco-test-dev-256x256.py',
+    'body_2d_keypoint/topdown_heatmap/mpii/'
+    'td-hm_levitpose-s_8xb64-210e_mpii-test-256x256.py',
+    'body_2d_keypoint/topdown_heatmap/mpii/'
+    'td-hm_levitpose-t_8xb64-210e_mpii-test-256x256.py',
 }
 
 

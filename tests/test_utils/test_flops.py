@@ -137,6 +137,7 @@ def mmpose_config(name):
 @pytest.mark.parametrize('config, params, gflops', [
     ('td-hm_mobilenetv2_8xb64-210e_mpii-256x256.py', 9.57, 2.12),
     ('td-hm_litehrnet-30_8xb64-210e_mpii-256x256.py', 1.76, 0.56),
+    ('td-hm_hourglass52_8xb64-210e_mpii-256x256.py', 94.85, 28.67),
 ])
 def test_paper_convention_reproduces_peer_rows(config, params, gflops):
     """The paper's peer rows (MMPose's published sizes), to its digits."""

@@ -21,7 +21,8 @@ from .errors import InvalidInputError, LEViTPoseError, describe_error
 
 __all__ = [
     'CheckpointMismatchError', 'MAX_KEYS_NAMED', 'describe_keys',
-    'state_dict_of', 'load_state_dict_strictly', 'load_weights_strictly'
+    'state_dict_of', 'load_state_dict_strictly', 'load_weights_strictly',
+    'read_checkpoint'
 ]
 
 #: How many keys of each kind a message names before "and N more".
@@ -113,6 +114,32 @@ def load_state_dict_strictly(model: nn.Module, state: Mapping[str,
     model.load_state_dict(state, strict=True)
 
 
+def read_checkpoint(checkpoint: str, map_location: str = 'cpu') -> Any:
+    """Read ``checkpoint`` weights-only; every failure is one line.
+
+    Args:
+        checkpoint (str): Path of the checkpoint.
+        map_location (str): As in :func:`torch.load`. Defaults to
+            ``'cpu'``.
+
+    Returns:
+        Any: What the file holds (usually a dict).
+
+    Raises:
+        MissingFileError: If the file does not exist.
+        UnsafeCheckpointError: If it needs globals that are not allowed.
+        InvalidInputError: If it is not a checkpoint.
+    """
+    try:
+        return safe_load_checkpoint(checkpoint, map_location=map_location)
+    except LEViTPoseError:
+        raise
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError,
+            zipfile.BadZipFile) as err:
+        raise InvalidInputError(f'cannot read checkpoint {checkpoint}: '
+                                f'{describe_error(err)}') from err
+
+
 def load_weights_strictly(model: nn.Module,
                           checkpoint: str,
                           target: str = 'the config') -> dict:
@@ -134,14 +161,7 @@ def load_weights_strictly(model: nn.Module,
         InvalidInputError: If it is not a checkpoint.
         CheckpointMismatchError: If its keys or shapes do not fit.
     """
-    try:
-        ckpt = safe_load_checkpoint(checkpoint, map_location='cpu')
-    except LEViTPoseError:
-        raise
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError,
-            zipfile.BadZipFile) as err:
-        raise InvalidInputError(f'cannot read checkpoint {checkpoint}: '
-                                f'{describe_error(err)}') from err
+    ckpt = read_checkpoint(checkpoint)
     load_state_dict_strictly(model, state_dict_of(ckpt, checkpoint),
                              checkpoint, target)
     return ckpt if isinstance(ckpt, dict) and 'state_dict' in ckpt else {}

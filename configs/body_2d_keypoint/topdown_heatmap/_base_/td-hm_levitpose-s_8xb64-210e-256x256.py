@@ -31,7 +31,11 @@ auto_scale_lr = dict(base_batch_size=512)  # 8 GPUs x 64 samples
 codec = dict(
     type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(64, 64), sigma=2)
 
-# model settings: the dataset base sets head.out_channels (keypoints)
+# model settings: the dataset base sets head.out_channels (keypoints). The
+# backbone has no init_cfg: LEViTPose-T and -S train from scratch (no
+# ImageNet weights exist at their widths). A backbone checkpoint is set in
+# MMPose's way, strictly: backbone.init_cfg=dict(type='StrictPretrained',
+# checkpoint=<.pth>, prefix='backbone.') (docs/training.md)
 model = dict(
     type='TopdownPoseEstimator',
     data_preprocessor=dict(

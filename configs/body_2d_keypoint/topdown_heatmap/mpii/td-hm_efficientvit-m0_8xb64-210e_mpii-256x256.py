@@ -2,7 +2,9 @@
 # MMPose's transposed-convolution HeatmapHead, trained with the same recipe
 # and data as LEViTPose. The two deconvolution widths are our choice (the
 # paper gives the size only): 152 gives the paper's 3.04M / 1.89G within
-# 2 % in its FLOP convention (tools/analysis_tools/get_flops.py).
+# 2 % in its FLOP convention (tools/analysis_tools/get_flops.py). The
+# backbone trains from scratch here; td-hm_efficientvit-m0-in1k_... starts it
+# from Microsoft's ImageNet weights.
 _base_ = ['../_base_/mpii-256x256.py']
 
 # model settings
