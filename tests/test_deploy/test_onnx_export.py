@@ -1,12 +1,13 @@
 """ONNX export of a fused LEViTPose-T: parity, opset, dynamic batch."""
 import json
+from collections import Counter
 
 import onnx
 import pytest
 import torch
 
-from levitpose.deploy import (check_onnx, default_input_shape, export_onnx,
-                              preprocessor_metadata)
+from levitpose.deploy import (DEFAULT_OPSET, check_onnx, default_input_shape,
+                              export_onnx, preprocessor_metadata)
 from levitpose.utils import UsageError
 
 SHAPE = (1, 3, 256, 256)
@@ -50,6 +51,22 @@ def test_graph_has_opset_17_plus_and_dynamic_batch(exported):
             for d in inp.type.tensor_type.shape.dim[1:]] == [3, 256, 256]
     assert [d.dim_value
             for d in out.type.tensor_type.shape.dim[1:]] == [16, 64, 64]
+
+
+def test_default_opset_writes_gelu_as_one_op(exported, fused_levitpose_t,
+                                             tmp_path):
+    """Opset 20's ``Gelu``: one node per GELU instead of four."""
+    default = onnx.load(exported)
+    assert {
+        o.domain: o.version
+        for o in default.opset_import
+    }[''] == DEFAULT_OPSET == 20
+    ops = Counter(n.op_type for n in default.graph.node)
+    assert ops['Gelu'] == 24 and 'Erf' not in ops  # one per CGSLRA group
+    older = export_onnx(
+        fused_levitpose_t, str(tmp_path / 'op18.onnx'), SHAPE, opset=18)
+    assert 'Gelu' not in {n.op_type for n in older.graph.node}
+    assert len(older.graph.node) - len(default.graph.node) >= 3 * 24
 
 
 def test_metadata_holds_the_preprocessor(exported):

@@ -44,8 +44,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--opset',
         type=int,
-        default=18,
-        help='ONNX opset (>= 17; default 18, native for dynamo)')
+        default=None,
+        help='ONNX opset (>= 17; default 20, where GELU is one op)')
     parser.add_argument(
         '--exporter',
         default='dynamo',
@@ -61,9 +61,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def export(args: argparse.Namespace) -> None:
     """Export, then compare ONNX Runtime with PyTorch."""
-    from levitpose.deploy import (MIN_OPSET, check_onnx, default_input_shape,
-                                  export_onnx, load_deploy_model,
-                                  preprocessor_metadata)
+    from levitpose.deploy import (DEFAULT_OPSET, MIN_OPSET, check_onnx,
+                                  default_input_shape, export_onnx,
+                                  load_deploy_model, preprocessor_metadata)
+    if args.opset is None:
+        args.opset = DEFAULT_OPSET
     if args.opset < MIN_OPSET:
         raise UsageError(f'--opset must be >= {MIN_OPSET}, got {args.opset}')
     out_dir = os.path.dirname(os.path.abspath(args.output_file))
