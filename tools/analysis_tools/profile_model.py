@@ -1,0 +1,115 @@
+"""Where a top-down pose model spends its CPU time, per operator.
+
+Profiles one model in one backend and prints a Markdown table: milliseconds
+per forward pass, share and calls of each operator type (PyTorch: ATen
+operators, self time, from ``torch.profiler``; ONNX Runtime: kernel time
+per ONNX operator after ONNX Runtime's own fusions, from its session
+profile).
+
+Examples::
+
+    # the PyTorch inference form (deployed, traced and frozen)
+    python tools/analysis_tools/profile_model.py \\
+        configs/body_2d_keypoint/topdown_heatmap/mpii/\\
+td-hm_levitpose-t_8xb64-210e_mpii-256x256.py --backend jit
+
+    # ONNX Runtime, on the graph pytorch2onnx.py exports
+    python tools/analysis_tools/profile_model.py <config> \\
+        --backend onnxruntime --threads 2 --runs 20
+"""
+import argparse
+import functools
+import os
+import sys
+import tempfile
+
+from levitpose.cli import ToolParser, run_tool
+from levitpose.utils import UsageError
+
+BACKENDS = ('eager', 'deploy', 'jit', 'onnxruntime')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Parse the command line (a bad one exits 2 with one line)."""
+    parser = ToolParser(
+        description='Per-operator CPU time of a top-down pose model.')
+    parser.add_argument('config', help='config file path (or mmpose::name)')
+    parser.add_argument(
+        '--checkpoint', help='checkpoint (default: random weights)')
+    parser.add_argument(
+        '--backend',
+        default='jit',
+        choices=BACKENDS,
+        help='eager (training graph), deploy (fused), jit (fused, traced, '
+        'frozen) or onnxruntime (default: jit)')
+    parser.add_argument(
+        '--input-shape',
+        type=int,
+        nargs=2,
+        metavar=('H', 'W'),
+        help='input height and width (default: the codec input_size)')
+    parser.add_argument(
+        '--batch', type=int, default=1, help='batch size (default 1)')
+    parser.add_argument(
+        '--threads', type=int, default=2, help='CPU threads (default 2)')
+    parser.add_argument(
+        '--runs', type=int, default=10, help='profiled forwards (default 10)')
+    parser.add_argument(
+        '--top', type=int, default=25, help='operators listed (default 25)')
+    return parser.parse_args(argv)
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse values no run could use (one line, exit 2)."""
+    for name in ('batch', 'threads', 'runs', 'top'):
+        if getattr(args, name) < 1:
+            raise UsageError(f'--{name} must be >= 1, got '
+                             f'{getattr(args, name)}')
+    if args.input_shape and min(args.input_shape) < 16:
+        raise UsageError(f'--input-shape must be >= 16, got '
+                         f'{args.input_shape}')
+
+
+def profile(args: argparse.Namespace) -> None:
+    """Build the model, profile it, print the table."""
+    check_args(args)
+    import torch
+
+    from levitpose.apis import init_pose_model
+    from levitpose.deploy import (default_input_shape, export_onnx,
+                                  optimize_for_cpu)
+    from levitpose.deploy.profiling import (format_table, profile_onnxruntime,
+                                            profile_torch)
+    torch.set_num_threads(args.threads)
+    model = init_pose_model(args.config, args.checkpoint).eval()
+    shape = default_input_shape(model.cfg)
+    if args.input_shape:
+        shape = (1, 3, *args.input_shape)
+    shape = (args.batch, *shape[1:])
+    if args.backend == 'onnxruntime':
+        with tempfile.TemporaryDirectory() as tmp:
+            onnx_file = os.path.join(tmp, 'model.onnx')
+            fused = optimize_for_cpu(model, shape, mode='deploy')
+            export_onnx(fused.estimator, onnx_file, shape, heatmaps=False)
+            rows = profile_onnxruntime(
+                onnx_file, shape, args.runs, threads=args.threads)
+    else:
+        if args.backend == 'eager':
+            from levitpose.deploy.torch_inference import TensorForward
+            run_model = TensorForward(model)
+        else:
+            run_model = optimize_for_cpu(model, shape, mode=args.backend)
+        x = torch.rand(*shape)
+        rows = profile_torch(lambda: run_model(x), args.runs)
+    print(f'{args.config} [{args.backend}], input {tuple(shape)}, '
+          f'{args.threads} threads, {args.runs} forwards profiled')
+    print(format_table(rows, args.top))
+
+
+def main(argv=None) -> int:
+    """Run the tool; returns the exit status."""
+    return run_tool(functools.partial(profile, parse_args(argv)))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
