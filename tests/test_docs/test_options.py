@@ -34,6 +34,7 @@ PAGE_TOOLS = {
         (PY, 'tools/misc/make_pan_video.py'),
         (PY, 'tools/deployment/pytorch2onnx.py'),
         (PY, 'tools/analysis_tools/video_benchmark.py'),
+        (PY, 'tools/analysis_tools/track_eval.py'),
     ),
     'docs/reliability.md':
     TRAIN_TOOLS + ((PY, 'tools/analysis_tools/memory_check.py'), ),
