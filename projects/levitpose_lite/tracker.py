@@ -52,11 +52,12 @@ DetectorFn = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]
 #: ``min_cutoff`` Hz; the cutoff rises by ``beta`` Hz per person height per
 #: second of speed (the tracker passes ``speed_scale = 1 / person height``),
 #: so fast limbs lag little; ``d_cutoff`` (Hz) smooths the speed estimate.
-#: ``beta`` was chosen by measurement (``tools/analysis_tools/track_eval.py``
-#: on the bundled pans, ``docs/demo.md``): of 2, 10 and 30 (and
-#: ``min_cutoff`` 1, 2, 4), 10 with 1 Hz is the one whose smoothed keypoints
-#: are nearer the truth than the raw ones at every noise level from 1 % to
-#: 5 % of the person height; 2 lagged behind a panning camera.
+#: ``beta`` was chosen by measurement (``tools/analysis_tools/track_eval.py
+#: --beta`` on the bundled pans, ``docs/demo.md``): with 8 the smoothed
+#: keypoints are nearer the truth than the raw ones at every noise level
+#: from 1 % to 5 % of the person height, while a still person's jitter is
+#: still about halved; the earlier 2 lagged behind a panning camera (worse
+#: than raw at 1 %).
 SMOOTHING = dict(min_cutoff=1.0, beta=8.0, d_cutoff=1.0)
 
 
