@@ -245,6 +245,68 @@ def test_deploy_construction_loads_fused_state_dict(randomize_bn):
     torch.testing.assert_close(deployed(x)[0], expected, rtol=0, atol=1e-5)
 
 
+HEVITPOSE_OPTIONS = [
+    dict(qkv_kernel=5),
+    dict(group_out_norm=True),
+    dict(qkv_kernel=3, group_out_norm=True),
+]
+
+
+@pytest.mark.parametrize('options', HEVITPOSE_OPTIONS)
+def test_attention_options_reach_every_cgslra(options):
+    model = LEViTPose(small_arch(), **options)
+    attns = [m for m in model.modules() if isinstance(m, CGSLRA)]
+    assert len(attns) == 4
+    for attn in attns:
+        assert attn.qkv_kernel == options.get('qkv_kernel', 0)
+        assert attn.group_out_norm == options.get('group_out_norm', False)
+        assert hasattr(attn, 'q_conv') == bool(attn.qkv_kernel)
+        assert hasattr(attn, 'out_norm') == attn.group_out_norm
+
+
+@pytest.mark.parametrize('arch', ['tiny', 'small'])
+def test_default_has_no_optional_attention_modules(arch):
+    keys = LEViTPose(arch).state_dict()
+    assert not any(
+        part in ('q_conv', 'k_conv', 'v_conv', 'out_norm') for key in keys
+        for part in key.split('.'))
+
+
+@pytest.mark.parametrize('options', HEVITPOSE_OPTIONS)
+def test_deploy_with_attention_options_is_exact(options, randomize_bn):
+    torch.manual_seed(0)
+    model = randomize_bn(LEViTPose(small_arch(), **options)).eval()
+    with torch.no_grad():
+        for module in model.modules():  # LayerNorms off the identity
+            if isinstance(module, nn.LayerNorm):
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.normal_(0., 0.1)
+    x = torch.rand(1, 3, 64, 48)
+    with torch.no_grad():
+        expected = model(x)[0]
+        model.switch_to_deploy()
+        got = model(x)[0]
+    assert not any(
+        isinstance(m, nn.modules.batchnorm._BatchNorm)
+        for m in model.modules())
+    torch.testing.assert_close(got, expected, rtol=0, atol=1e-5)
+    deployed = LEViTPose(small_arch(), deploy=True, **options).eval()
+    deployed.load_state_dict(model.state_dict(), strict=True)
+    with torch.no_grad():
+        torch.testing.assert_close(deployed(x)[0], got, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize('options, name', [
+    (dict(qkv_kernel=2), 'qkv_kernel'),
+    (dict(group_out_norm=1), 'group_out_norm'),
+])
+def test_bad_attention_option_raises_from_config(options, name):
+    from mmpose.registry import MODELS
+    with pytest.raises(ValueError, match=name) as info:
+        MODELS.build(dict(type='LEViTPose', arch='tiny', **options))
+    assert '\n' not in str(info.value)
+
+
 def test_state_dict_round_trip_is_exact(tmp_path, randomize_bn):
     torch.manual_seed(0)
     model = randomize_bn(LEViTPose(small_arch())).eval()

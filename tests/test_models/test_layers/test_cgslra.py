@@ -11,11 +11,21 @@ from levitpose.models.backbones import LEViTPose
 from levitpose.models.layers import CGSLRA, SpatialLinearReduction
 
 
-def make_attention(dim=32, num_groups=4, key_dim=4, heads=2, pool=3):
-    """A CGSLRA whose output projection is not zero (a fresh one's is)."""
+def make_attention(dim=32,
+                   num_groups=4,
+                   key_dim=4,
+                   heads=2,
+                   pool=3,
+                   **options):
+    """A CGSLRA whose output projection is not zero (a fresh one's is) and
+    whose LayerNorms are not the identity affine."""
     torch.manual_seed(0)
-    attn = CGSLRA(dim, num_groups, key_dim, heads, pool)
+    attn = CGSLRA(dim, num_groups, key_dim, heads, pool, **options)
     nn.init.uniform_(attn.proj.bn.weight, 0.5, 1.5)
+    for module in attn.modules():
+        if isinstance(module, nn.LayerNorm):
+            nn.init.uniform_(module.weight, 0.5, 1.5)
+            nn.init.normal_(module.bias, std=0.1)
     return attn.eval()
 
 
@@ -123,6 +133,17 @@ def test_group_0_ignores_later_channels():
     assert not torch.allclose(outs_x[1], outs_y[1])
 
 
+def conv_bn_tokens(conv_bn, tokens, h, w):
+    """An eval-mode ConvBN applied with ``F.conv2d``/``F.batch_norm`` to
+    tokens ``(B, h * w, c)`` laid out as an ``(h, w)`` map."""
+    conv, bn = conv_bn.conv, conv_bn.bn
+    x = tokens.transpose(1, 2).reshape(tokens.shape[0], -1, h, w)
+    x = F.conv2d(x, conv.weight, None, 1, conv.padding, 1, conv.groups)
+    x = F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias,
+                     False, 0., bn.eps)
+    return x.flatten(2).transpose(1, 2)
+
+
 def reference_cgslra(attn, x):
     """CGSLRA written out group by group and head by head."""
     B, C, H, W = x.shape
@@ -140,6 +161,11 @@ def reference_cgslra(attn, x):
         kv = attn.kv[i](reduced)
         k = attn.k_norm[i](kv[..., :attn.key_dim])
         v = attn.v_norm[i](kv[..., attn.key_dim:])
+        if attn.qkv_kernel:  # depthwise ConvBN on the (h, w) / (P, P) maps
+            P = attn.reduce[i].pool_size
+            q = conv_bn_tokens(attn.q_conv[i], q, H, W)
+            k = conv_bn_tokens(attn.k_conv[i], k, P, P)
+            v = conv_bn_tokens(attn.v_conv[i], v, P, P)
         dk, dv = attn.key_dim // h, c // h
         heads = []
         for j in range(h):
@@ -149,6 +175,9 @@ def reference_cgslra(attn, x):
             scores = qj @ kj.transpose(1, 2) / math.sqrt(dk)
             heads.append(scores.softmax(-1) @ vj)
         out = attn.out[i](torch.cat(heads, dim=-1))
+        if attn.group_out_norm:
+            out = F.layer_norm(out, (c, ), attn.out_norm[i].weight,
+                               attn.out_norm[i].bias)
         prev = out.transpose(1, 2).reshape(B, c, H, W)
         outs.append(prev)
     return attn.proj(F.relu(torch.cat(outs, dim=1)))
@@ -161,6 +190,107 @@ def test_matches_reference_computation(heads, randomize_bn):
     attn = randomize_bn(make_attention(dim=48, key_dim=8, heads=heads))
     x = torch.randn(2, 48, 7, 5)
     torch.testing.assert_close(attn(x), reference_cgslra(attn, x))
+
+
+@pytest.mark.parametrize('options', [
+    dict(qkv_kernel=3),
+    dict(qkv_kernel=5),
+    dict(group_out_norm=True),
+    dict(qkv_kernel=3, group_out_norm=True),
+])
+def test_options_match_reference_computation(options, randomize_bn):
+    """HEViTPose's per-head Q/K/V convolution (after the LayerNorms) and
+    the LayerNorm after each group's output linear, as the reference
+    writes them out."""
+    attn = randomize_bn(make_attention(dim=48, key_dim=8, **options))
+    x = torch.randn(2, 48, 7, 5)
+    expected = reference_cgslra(attn, x)
+    torch.testing.assert_close(attn(x), expected)
+    assert not torch.allclose(
+        expected,
+        reference_cgslra(randomize_bn(make_attention(dim=48, key_dim=8)), x))
+
+
+@pytest.mark.parametrize('options',
+                         [dict(),
+                          dict(qkv_kernel=0, group_out_norm=False)])
+def test_options_off_add_nothing(options):
+    attn = CGSLRA(32, 4, 4, 2, 3, **options)
+    assert {key.split('.')[0]
+            for key in attn.state_dict()} == {
+                'q', 'q_norm', 'reduce', 'kv', 'k_norm', 'v_norm', 'out',
+                'proj'
+            }
+
+
+def test_options_add_their_modules():
+    attn = CGSLRA(32, 4, 4, 2, 3, qkv_kernel=3, group_out_norm=True)
+    assert {'q_conv', 'k_conv', 'v_conv',
+            'out_norm'} <= {key.split('.')[0]
+                            for key in attn.state_dict()}
+
+
+def test_qkv_kernel_is_depthwise_per_group():
+    attn = CGSLRA(48, 4, 8, 2, 3, qkv_kernel=5)
+    for name, width in (('q_conv', 8), ('k_conv', 8), ('v_conv', 12)):
+        convs = [m.conv for m in getattr(attn, name)]
+        assert len(convs) == 4
+        for conv in convs:
+            # groups == channels: each head's channels convolved alone
+            assert (conv.in_channels, conv.out_channels,
+                    conv.groups) == (width, width, width)
+            assert conv.kernel_size == (5, 5) and conv.padding == (2, 2)
+
+
+def test_group_out_norm_feeds_the_cascade():
+    attn = make_attention(group_out_norm=True)
+    assert [m.normalized_shape for m in attn.out_norm] == [(8, )] * 4
+    seen = record_inputs(attn.out_norm)
+    attn(torch.rand(1, 32, 6, 5))
+    assert seen == [(1, 30, 8)] * 4
+    x = torch.rand(1, 32, 6, 5)
+    before = group_outputs(attn, x)[1]
+    with torch.no_grad():
+        attn.out_norm[0].bias.add_(1.)  # group 0's norm only
+    assert not torch.allclose(group_outputs(attn, x)[1], before)
+
+
+@pytest.mark.parametrize('options', [
+    dict(),
+    dict(qkv_kernel=3),
+    dict(group_out_norm=True),
+    dict(qkv_kernel=5, group_out_norm=True),
+])
+def test_switch_to_deploy_is_exact(options, randomize_bn):
+    attn = randomize_bn(make_attention(dim=48, key_dim=8, **options))
+    x = torch.randn(2, 48, 9, 6)
+    with torch.no_grad():
+        expected = attn(x)
+        attn.switch_to_deploy()
+        attn.switch_to_deploy()  # a no-op
+        got = attn(x)
+    if attn.qkv_kernel:  # fused (the backbone fuses ``proj``)
+        for convs in (attn.q_conv, attn.k_conv, attn.v_conv):
+            assert all(type(conv) is nn.Conv2d for conv in convs)
+    torch.testing.assert_close(got, expected, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize('dynamo, opset', [(True, 20), (False, 17)])
+def test_onnx_export_with_options(tmp_path, dynamo, opset):
+    """Both exporters; ONNX Runtime reproduces the deployed module."""
+    ort = pytest.importorskip('onnxruntime')
+    attn = make_attention(dim=48, key_dim=8, qkv_kernel=3, group_out_norm=True)
+    attn.switch_to_deploy()
+    x = torch.randn(1, 48, 10, 8)
+    path = str(tmp_path / 'cgslra.onnx')
+    torch.onnx.export(attn, (x, ), path, dynamo=dynamo, opset_version=opset)
+    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    (got, ) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+    with torch.no_grad():
+        expected = attn(x)
+    assert expected.abs().max() > 1e-3
+    torch.testing.assert_close(
+        torch.from_numpy(got), expected, atol=1e-5, rtol=0)
 
 
 @pytest.mark.parametrize('hw', [(7, 7), (16, 12), (3, 2)])
@@ -190,6 +320,12 @@ def test_zoo_reduces_qk_dim_below_group_width(arch):
     (dict(dim=16, num_groups=4, key_dim=3), 'heads_per_group'),
     (dict(dim=24, num_groups=4, key_dim=4,
           heads_per_group=4), 'heads_per_group'),
+    (dict(dim=16, num_groups=4, key_dim=2, qkv_kernel=4), 'qkv_kernel'),
+    (dict(dim=16, num_groups=4, key_dim=2, qkv_kernel=-3), 'qkv_kernel'),
+    (dict(dim=16, num_groups=4, key_dim=2, qkv_kernel=3.), 'qkv_kernel'),
+    (dict(dim=16, num_groups=4, key_dim=2, qkv_kernel=True), 'qkv_kernel'),
+    (dict(dim=16, num_groups=4, key_dim=2,
+          group_out_norm='yes'), 'group_out_norm'),
 ])
 def test_bad_arguments_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):

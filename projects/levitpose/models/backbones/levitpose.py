@@ -46,6 +46,13 @@ class LEViTPose(EfficientViT):
 
     Args: as :class:`EfficientViT`; ``arch`` is ``'tiny'``, ``'small'`` or
     a dict with every key of :attr:`arch_keys`. Defaults to ``'small'``.
+    Two more, passed to every :class:`CGSLRA` (elements of the HEViTPose
+    figure, off by default; ``docs/architecture.md``):
+
+        qkv_kernel (int): Depthwise ConvBN kernel on each head's Q, K and
+            V; 0 for none. Defaults to 0.
+        group_out_norm (bool): LayerNorm after each group's output
+            linear. Defaults to False.
     """
 
     arch_keys = ('stem_channels', 'embed_dims', 'depths', 'num_groups',
@@ -60,7 +67,14 @@ class LEViTPose(EfficientViT):
         'small': dict(_SHARED, embed_dims=(64, 128, 184)),
     }
 
-    def __init__(self, arch='small', **kwargs) -> None:
+    def __init__(self,
+                 arch='small',
+                 qkv_kernel: int = 0,
+                 group_out_norm: bool = False,
+                 **kwargs) -> None:
+        # read by _make_mixer while EfficientViT builds the stages
+        self._attn_options = dict(
+            qkv_kernel=qkv_kernel, group_out_norm=group_out_norm)
         super().__init__(arch=arch, **kwargs)
 
     @classmethod
@@ -83,4 +97,5 @@ class LEViTPose(EfficientViT):
             self.arch['num_groups'][stage],
             self.arch['key_dims'][stage],
             heads_per_group=self.arch['heads_per_group'],
-            pool_size=self.arch['pool_size'])
+            pool_size=self.arch['pool_size'],
+            **self._attn_options)

@@ -9,8 +9,14 @@ the baseline); "spatial linear reduction" is PVTv2's linear SRA (Wang et
 al., CVMJ 2022): keys and values come from the map average-pooled to a
 fixed size, then a 1x1 convolution, LayerNorm and GELU, so their number,
 and the attention's cost per query, do not depend on the input size.
+
+Two elements of the same authors' HEViTPose figure (arXiv 2311.13615,
+Fig. 2(c), CGSR-MHA) are options, off by default: a convolution on each
+head's Q, K and V after their LayerNorm (``qkv_kernel``), and a LayerNorm
+after each group's output linear (``group_out_norm``);
+``docs/architecture.md`` gives the evidence and the sizes.
 """
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -89,6 +95,14 @@ class CGSLRA(nn.Module):
     and projected, ``ReLU -> 1x1 ConvBN`` as in EfficientViT (its BN starts
     at zero, so a fresh block is the identity).
 
+    Options (HEViTPose's figure; off by default, then they add nothing):
+    ``qkv_kernel = k`` puts a depthwise ``k x k`` ConvBN on ``Q`` (on the
+    ``H x W`` map) and on ``K`` and ``V`` (on the ``P x P`` map) after
+    their LayerNorms; depthwise, so each head's channels are convolved
+    on their own (a convolution per head), as EfficientViT's query
+    convolution. ``group_out_norm`` adds ``o_i = LN(o_i)`` (over ``C/G``)
+    before ``o_i`` enters the cascade and the concatenation.
+
     Args:
         dim (int): Channels ``C``; divisible by ``num_groups``.
         num_groups (int): Groups ``G`` (EfficientViT-M0: 4).
@@ -96,6 +110,13 @@ class CGSLRA(nn.Module):
             ``heads_per_group``.
         heads_per_group (int): Heads ``h`` in a group. Defaults to 2.
         pool_size (int): Side of the pooled key/value map. Defaults to 7.
+        qkv_kernel (int): Kernel of the depthwise ConvBN on each head's
+            ``Q``, ``K`` and ``V``; 0 for none. Defaults to 0.
+        group_out_norm (bool): LayerNorm after each group's output
+            linear. Defaults to False.
+
+    Raises:
+        ValueError: naming the argument that does not fit.
     """
 
     def __init__(self,
@@ -103,8 +124,17 @@ class CGSLRA(nn.Module):
                  num_groups: int,
                  key_dim: int,
                  heads_per_group: int = 2,
-                 pool_size: int = 7) -> None:
+                 pool_size: int = 7,
+                 qkv_kernel: int = 0,
+                 group_out_norm: bool = False) -> None:
         super().__init__()
+        if (not isinstance(qkv_kernel, int) or isinstance(qkv_kernel, bool)
+                or qkv_kernel < 0 or qkv_kernel and not qkv_kernel % 2):
+            raise ValueError(f'qkv_kernel must be 0 (no convolution) or a '
+                             f'positive odd int, got {qkv_kernel!r}')
+        if not isinstance(group_out_norm, bool):
+            raise ValueError(
+                f'group_out_norm must be a bool, got {group_out_norm!r}')
         if dim % num_groups:
             raise ValueError(f'dim ({dim}) must be divisible by num_groups '
                              f'({num_groups})')
@@ -134,14 +164,29 @@ class CGSLRA(nn.Module):
             nn.LayerNorm(group_dim) for _ in range(num_groups))
         self.out = nn.ModuleList(
             nn.Linear(group_dim, group_dim) for _ in range(num_groups))
+        self.qkv_kernel = qkv_kernel
+        if qkv_kernel:  # depthwise: one convolution per head's channels
+            for name, width in (('q_conv', key_dim), ('k_conv', key_dim),
+                                ('v_conv', group_dim)):
+                setattr(
+                    self, name,
+                    nn.ModuleList(
+                        ConvBN(width, width, qkv_kernel, groups=width)
+                        for _ in range(num_groups)))
+        self.group_out_norm = group_out_norm
+        if group_out_norm:
+            self.out_norm = nn.ModuleList(
+                nn.LayerNorm(group_dim) for _ in range(num_groups))
         self.act = nn.ReLU()
         self.proj = ConvBN(dim, dim, zero_init=True)
         self.deploy = False
 
     @torch.no_grad()
     def switch_to_deploy(self, test_cfg: Optional[dict] = None) -> None:
-        """Fold the ``1/sqrt(d/h)`` attention scale into the affine of the
-        query LayerNorms (exact), once.
+        """Fold the ``1/sqrt(d/h)`` attention scale, once and exactly,
+        into the affine of the query LayerNorms or, with ``qkv_kernel``,
+        into the query convolutions (fused with their BN first; the key and
+        value ones are fused too).
 
         Args:
             test_cfg (dict, optional): Unused (MMPose's estimator passes
@@ -149,28 +194,51 @@ class CGSLRA(nn.Module):
         """
         if self.deploy:
             return
-        for norm in self.q_norm:
-            norm.weight.mul_(self.scale)
-            norm.bias.mul_(self.scale)
+        if self.qkv_kernel:
+            for convs in (self.q_conv, self.k_conv, self.v_conv):
+                for i, conv in enumerate(convs):
+                    if isinstance(conv, ConvBN):
+                        convs[i] = conv.fuse().train(conv.training)
+            scaled = self.q_conv
+        else:
+            scaled = self.q_norm
+        for module in scaled:
+            module.weight.mul_(self.scale)
+            module.bias.mul_(self.scale)
         self.deploy = True
 
     def _heads(self, x: Tensor) -> Tensor:
         """``(B, N, h * c)`` -> ``(B, h, N, c)``."""
         return x.unflatten(-1, (self.heads, -1)).transpose(1, 2)
 
+    @staticmethod
+    def _conv_tokens(conv: nn.Module, x: Tensor, hw: Tuple[int,
+                                                           int]) -> Tensor:
+        """``conv`` on tokens ``(B, h * w, c)`` seen as a ``(h, w)`` map."""
+        x = conv(x.transpose(1, 2).unflatten(2, hw))
+        return x.flatten(2).transpose(1, 2)
+
     def _group(self, i: int, feat: Tensor) -> Tensor:
         """Attention of group ``i`` on ``(B, C/G, H, W)``, same shape."""
         H, W = feat.shape[-2:]
         q = self.q_norm[i](self.q[i](feat.flatten(2).transpose(1, 2)))
-        k, v = self.kv[i](self.reduce[i](feat)).split(
-            (self.key_dim, self.group_dim), dim=-1)
+        reduce = self.reduce[i]
+        k, v = self.kv[i](reduce(feat)).split((self.key_dim, self.group_dim),
+                                              dim=-1)
         k, v = self.k_norm[i](k), self.v_norm[i](v)
-        if not self.deploy:  # deployed: the scale is in q_norm's affine
+        if self.qkv_kernel:
+            pooled = (reduce.pool_size, reduce.pool_size)
+            q = self._conv_tokens(self.q_conv[i], q, (H, W))
+            k = self._conv_tokens(self.k_conv[i], k, pooled)
+            v = self._conv_tokens(self.v_conv[i], v, pooled)
+        if not self.deploy:  # deployed: the scale is in q_norm / q_conv
             q = q * self.scale
         q, k, v = self._heads(q), self._heads(k), self._heads(v)
         attn = q @ k.transpose(-2, -1)  # (B, h, HW, P*P)
         out = attn.softmax(dim=-1) @ v  # (B, h, HW, C/G/h)
         out = self.out[i](out.transpose(1, 2).flatten(2))  # (B, HW, C/G)
+        if self.group_out_norm:
+            out = self.out_norm[i](out)
         return out.transpose(1, 2).unflatten(2, (H, W))
 
     def forward(self, x: Tensor) -> Tensor:
