@@ -25,9 +25,10 @@ import numpy as np
 from .postprocess import get_heatmap_maximum
 
 __all__ = [
-    'VNNI_FLAGS', 'IMAGE_EXTENSIONS', 'QUANT_FORMATS', 'CALIBRATE_METHODS',
-    'Int8Settings', 'cpu_flags', 'int8_settings', 'load_calibration_boxes',
-    'calibration_crops', 'quantize_model', 'argmax_agreement'
+    'VNNI_FLAGS', 'IMAGE_EXTENSIONS', 'QUANT_FORMATS', 'QUANT_SCOPES',
+    'CALIBRATE_METHODS', 'nodes_in_scope', 'Int8Settings', 'cpu_flags',
+    'int8_settings', 'load_calibration_boxes', 'calibration_crops',
+    'quantize_model', 'argmax_agreement'
 ]
 
 #: ``/proc/cpuinfo`` flags of the x86 8-bit dot-product instructions.
@@ -47,6 +48,13 @@ PRECISION_KEY = 'precision'
 #: Normalisations (LayerNorm's rank-1 weights cannot take per-channel
 #: scales), softmax and elementwise ops stay fp32.
 QUANTIZED_OP_TYPES = ('Conv', 'MatMul', 'Gemm')
+#: Which of those are quantised (``quantize_model(scope=...)``):
+#: ``dense-conv``: convolutions with one group, where int8 kernels beat fp32
+#: on LEViTPose (the depthwise and grouped ones, and the attention's small
+#: matrix products, cost more in quantise/dequantise pairs than int8 saves;
+#: measured in ``docs/deployment.md``); ``conv-matmul``: every Conv, MatMul
+#: and Gemm.
+QUANT_SCOPES = ('dense-conv', 'conv-matmul')
 
 
 @dataclass
@@ -257,11 +265,35 @@ class _CropReader:
         return next(self._feeds, None)
 
 
+def nodes_in_scope(model, scope: str) -> List[str]:
+    """Names of the nodes of an ONNX ``model`` that ``scope`` quantises.
+
+    Args:
+        model (onnx.ModelProto): The (prepared) fp32 model.
+        scope (str): One of :data:`QUANT_SCOPES`.
+
+    Returns:
+        list[str]: Node names, in graph order.
+    """
+    if scope not in QUANT_SCOPES:
+        raise ValueError(f'scope must be one of {list(QUANT_SCOPES)}, got '
+                         f'{scope!r}')
+    names = []
+    for node in model.graph.node:
+        if node.op_type not in QUANTIZED_OP_TYPES:
+            continue
+        groups = next((a.i for a in node.attribute if a.name == 'group'), 1)
+        if scope == 'conv-matmul' or (node.op_type == 'Conv' and groups == 1):
+            names.append(node.name)
+    return names
+
+
 def quantize_model(model_path: str,
                    output_path: str,
                    crops: Sequence[np.ndarray],
                    settings: Int8Settings,
-                   calibrate_method: str = 'minmax') -> None:
+                   calibrate_method: str = 'minmax',
+                   scope: str = 'dense-conv') -> None:
     """Quantise ``model_path`` to ``output_path`` with static int8.
 
     The model is first prepared with ONNX Runtime's ``quant_pre_process``
@@ -277,6 +309,8 @@ def quantize_model(model_path: str,
         settings (Int8Settings): From :func:`int8_settings`.
         calibrate_method (str): One of :data:`CALIBRATE_METHODS`.
             Defaults to ``'minmax'``.
+        scope (str): Which nodes become int8, one of
+            :data:`QUANT_SCOPES`. Defaults to ``'dense-conv'``.
     """
     import onnx
     from onnxruntime.quantization import (CalibrationMethod, QuantFormat,
@@ -288,12 +322,19 @@ def quantize_model(model_path: str,
                          f'{calibrate_method!r}')
     if not crops:
         raise ValueError('no calibration crops')
+    if scope not in QUANT_SCOPES:
+        raise ValueError(f'scope must be one of {list(QUANT_SCOPES)}, got '
+                         f'{scope!r}')
     source = onnx.load(model_path)
     input_name = source.graph.input[0].name
     types = {'uint8': QuantType.QUInt8, 'int8': QuantType.QInt8}
     with tempfile.TemporaryDirectory() as tmp:
         prepared = os.path.join(tmp, 'prepared.onnx')
         quant_pre_process(model_path, prepared)
+        nodes = nodes_in_scope(onnx.load(prepared), scope)
+        if not nodes:
+            raise ValueError(f'{model_path!r} has no node that scope '
+                             f'{scope!r} quantises')
         quantize_static(
             prepared,
             output_path,
@@ -302,6 +343,7 @@ def quantize_model(model_path: str,
             per_channel=settings.per_channel,
             reduce_range=settings.reduce_range,
             op_types_to_quantize=list(QUANTIZED_OP_TYPES),
+            nodes_to_quantize=nodes,
             activation_type=types[settings.activation_type],
             weight_type=types[settings.weight_type],
             calibrate_method=getattr(CalibrationMethod,
@@ -313,6 +355,8 @@ def quantize_model(model_path: str,
             asdict(settings),
             precision='int8',
             calibrate_method=calibrate_method,
+            scope=scope,
+            quantized_nodes=len(nodes),
             calibration_crops=len(crops)))
     del model.metadata_props[:]
     for key, value in metadata.items():

@@ -100,7 +100,7 @@ def test_int8_runs_and_keeps_the_ap(shipped):
     assert result.returncode == 0, result.stderr
     assert re.search(
         r'^int8 settings: QDQ, .*reduce_range=(True|False) '
-        r'\(.+\)$', result.stdout, re.M)
+        r'\(.+\); scope dense-conv$', result.stdout, re.M)
     assert 'it loads and runs in ONNX Runtime' in result.stdout
     out = work / 'int8.json'
     result = _python('tools/deployment/test_onnx.py', config, int8, '--out',
@@ -152,6 +152,7 @@ def test_test_onnx_corrupt_model_exits_1(shipped, tmp_path):
     (['--ann-file', 'none.json'], 1, '--ann-file none.json does not exist'),
     (['--max-crops', '0'], 2, '--max-crops must be >= 1'),
     (['--reduce-range', 'maybe'], 2, "invalid choice: 'maybe'"),
+    (['--scope', 'everything'], 2, "invalid choice: 'everything'"),
     (['--ann-file', 'README.md'], 1, '--ann-file is not JSON'),
 ])
 def test_quantize_onnx_user_errors(shipped, tmp_path, args, code, message):

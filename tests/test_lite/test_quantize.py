@@ -4,12 +4,13 @@ import json
 
 import cv2
 import numpy as np
+import onnx
 import pytest
 
 from levitpose_lite import TopDownPoseONNX
 from levitpose_lite.quantize import (argmax_agreement, calibration_crops,
                                      int8_settings, load_calibration_boxes,
-                                     quantize_model)
+                                     nodes_in_scope, quantize_model)
 
 SAMPLE = 'data/sample-coco/'
 ANN_FILE = SAMPLE + 'annotations/person_keypoints_sample.json'
@@ -121,6 +122,49 @@ def test_int8_heatmaps_keep_their_maxima(repo_root, shipped_onnx, tmp_path):
     quantised = int8.session.run(held_out)[0]
     assert not np.array_equal(reference, quantised)  # it is quantised
     assert argmax_agreement(reference, quantised) >= MIN_AGREEMENT
+
+
+def test_scopes_pick_dense_convolutions_or_every_product(shipped_onnx):
+    model = onnx.load(shipped_onnx)
+    groups = {
+        n.name: next((a.i for a in n.attribute if a.name == 'group'), 1)
+        for n in model.graph.node if n.op_type == 'Conv'
+    }
+    dense = nodes_in_scope(model, 'dense-conv')
+    every = nodes_in_scope(model, 'conv-matmul')
+    assert dense and all(groups.get(name) == 1 for name in dense)
+    assert set(dense) == {n for n, g in groups.items() if g == 1}
+    ops = {n.name: n.op_type for n in model.graph.node}
+    assert set(dense) < set(every)
+    assert {ops[n] for n in every} == {'Conv', 'MatMul'}
+    with pytest.raises(ValueError, match='scope must be one of'):
+        nodes_in_scope(model, 'all')
+
+
+def test_dense_conv_scope_leaves_other_layers_float(repo_root, shipped_onnx,
+                                                    tmp_path):
+    fp32 = TopDownPoseONNX(shipped_onnx)
+    crops = calibration_crops(
+        fp32,
+        str(repo_root / SAMPLE / 'images'),
+        load_calibration_boxes(str(repo_root / ANN_FILE)),
+        max_crops=4)
+    out = str(tmp_path / 'int8.onnx')
+    quantize_model(shipped_onnx, out, crops, int8_settings())
+    graph = onnx.load(out).graph
+    weights = {i.name for i in graph.initializer}
+    int8_weights = {
+        n.output[0]
+        for n in graph.node
+        if n.op_type == 'DequantizeLinear' and n.input[0] in weights
+    }
+    fed = [n for n in graph.node if any(i in int8_weights for i in n.input)]
+    assert fed and all(n.op_type == 'Conv' for n in fed)
+    assert all(
+        next((a.i for a in n.attribute if a.name == 'group'), 1) == 1
+        for n in fed)
+    meta = {p.key: p.value for p in onnx.load(out).metadata_props}
+    assert json.loads(meta['precision'])['scope'] == 'dense-conv'
 
 
 def test_agreement_counts_moved_maxima():

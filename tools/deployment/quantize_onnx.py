@@ -30,7 +30,8 @@ MIN_AGREEMENT = 0.9
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    from levitpose_lite.quantize import CALIBRATE_METHODS, QUANT_FORMATS
+    from levitpose_lite.quantize import (CALIBRATE_METHODS, QUANT_FORMATS,
+                                         QUANT_SCOPES)
     parser = ToolParser(description=__doc__.split('\n')[0])
     parser.add_argument('model', help='the fp32 .onnx file (pytorch2onnx.py)')
     parser.add_argument(
@@ -58,6 +59,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=QUANT_FORMATS,
         help='QDQ (default; ONNX Runtime\'s CPU kernels and OpenVINO '
         'prefer it) or QOperator')
+    parser.add_argument(
+        '--scope',
+        default=QUANT_SCOPES[0],
+        choices=QUANT_SCOPES,
+        help='which layers become int8: dense-conv (default; convolutions '
+        'with one group, where int8 pays) or conv-matmul (every Conv, '
+        'MatMul and Gemm)')
     parser.add_argument(
         '--reduce-range',
         default='auto',
@@ -141,11 +149,11 @@ def main(argv=None) -> int:
         return _fail(f'--ann-file is not JSON: {err}', 1)
     except (ImportError, ValueError, KeyError, TypeError) as err:
         return _fail(str(err).strip().splitlines()[0], 1)
-    print(f'int8 settings: {settings.describe()}')
+    print(f'int8 settings: {settings.describe()}; scope {args.scope}')
     print(f'calibrating on {len(crops)} person crops from {args.calib_dir}')
     try:
         quantize_model(args.model, args.output_file, crops, settings,
-                       args.calibrate_method)
+                       args.calibrate_method, args.scope)
         int8 = TopDownPoseONNX(args.output_file)
     except (ImportError, ValueError, RuntimeError) as err:
         return _fail(f'quantisation failed: {str(err).strip()[:300]}', 1)
