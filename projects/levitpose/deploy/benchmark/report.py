@@ -28,9 +28,9 @@ def write_markdown(rows: Sequence[dict], path: str, header: str = '') -> str:
     lines = [header] if header else []
     lines += [
         '| model | backend | input (HxW) | params (M) | FLOPs (G) | '
-        'latency ms (median) | IQR ms | FPS | LEViTPose-T speed-up | '
-        'MPII PCKh | COCO AP | accuracy source |',
-        '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+        'latency ms (median) | IQR ms | FPS | GFLOP/s | '
+        'LEViTPose-T speed-up | MPII PCKh | COCO AP | accuracy source |',
+        '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ]
     for row in rows:
         cells, sources = [], []
@@ -44,7 +44,8 @@ def write_markdown(rows: Sequence[dict], path: str, header: str = '') -> str:
         lines.append(f'| {row["model"]} | {row["backend"]} | {row["input"]} | '
                      f'{row["params_m"]:.2f} | {row["gflops"]:.2f} | '
                      f'{row["latency_ms"]:.1f} | {row["iqr_ms"]:.1f} | '
-                     f'{row["fps"]:.1f} | {speed} | {cells[0]} | {cells[1]} | '
+                     f'{row["fps"]:.1f} | {row["gmacs"]:.1f} | {speed} | '
+                     f'{cells[0]} | {cells[1]} | '
                      f'{"; ".join(sources)} |')
     eager = {
         r['model']: r['latency_ms']
@@ -70,7 +71,7 @@ def write_csv(rows: Sequence[dict], path: str) -> None:
     """Write the rows as CSV (one column per field, accuracy flattened)."""
     fields = [
         'model', 'backend', 'input', 'params_m', 'gflops', 'latency_ms',
-        'iqr_ms', 'min_ms', 'max_ms', 'fps', 'speed_vs_ref', 'rounds',
+        'iqr_ms', 'min_ms', 'max_ms', 'fps', 'gmacs', 'speed_vs_ref', 'rounds',
         'mpii_pckh', 'coco_ap', 'accuracy_source', 'uncounted_ops', 'config'
     ]
     with open(path, 'w', newline='', encoding='utf-8') as f:
@@ -99,7 +100,7 @@ def write_plot(rows: Sequence[dict], path: str, title: str = '') -> None:
 
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
-    markers = dict(eager='o', deploy='s', onnxruntime='^')
+    markers = dict(eager='o', deploy='s', jit='D', onnxruntime='^')
     for ax, metric in zip(axes, METRICS):
         by_model: Dict[str, List[dict]] = {}
         for row in rows:
