@@ -43,6 +43,12 @@ def test_bad_options_are_one_line_exit_2(args, message):
     assert message in out.stderr and out.stderr.strip().count('\n') == 0
 
 
+def test_missing_checkpoint_is_one_line_exit_1():
+    out = run_tool(profile_cmd('--checkpoint', 'no_such.pth'))
+    assert out.returncode == 1
+    assert out.stderr.strip() == 'error: checkpoint no_such.pth does not exist'
+
+
 def test_missing_config_is_one_line_exit_1():
     out = run_tool([sys.executable, TOOL, 'configs/no_such_config.py'])
     assert out.returncode == 1

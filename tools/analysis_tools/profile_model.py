@@ -24,7 +24,7 @@ import sys
 import tempfile
 
 from levitpose.cli import ToolParser, run_tool
-from levitpose.utils import UsageError
+from levitpose.utils import MissingFileError, UsageError
 
 BACKENDS = ('eager', 'deploy', 'jit', 'onnxruntime')
 
@@ -60,7 +60,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def check_args(args: argparse.Namespace) -> None:
-    """Refuse values no run could use (one line, exit 2)."""
+    """Refuse values no run could use (one line, exit 2) and a missing
+    checkpoint (exit 1), before any model is built."""
     for name in ('batch', 'threads', 'runs', 'top'):
         if getattr(args, name) < 1:
             raise UsageError(f'--{name} must be >= 1, got '
@@ -68,6 +69,8 @@ def check_args(args: argparse.Namespace) -> None:
     if args.input_shape and min(args.input_shape) < 16:
         raise UsageError(f'--input-shape must be >= 16, got '
                          f'{args.input_shape}')
+    if args.checkpoint and not os.path.isfile(args.checkpoint):
+        raise MissingFileError(f'checkpoint {args.checkpoint} does not exist')
 
 
 def profile(args: argparse.Namespace) -> None:
