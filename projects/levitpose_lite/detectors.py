@@ -186,13 +186,30 @@ class HOGFallbackPersonDetector:
         self.hog = cv2.HOGDescriptor()
         self.hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
 
+    #: Step of the detection window, in pixels of the resized image.
+    WIN_STRIDE = 4
+    #: Ratio between the levels of the image pyramid.
+    SCALE_STEP = 1.03
+
+    def _scale(self, image: np.ndarray) -> float:
+        """Factor the image is resized by before the scan (here: upscale a
+        short side under :attr:`MIN_SHORT_SIDE` to it)."""
+        return max(1., self.MIN_SHORT_SIDE / min(image.shape[:2]))
+
     def __call__(self, image: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Detect people; see the module docstring for the contract."""
-        scale = max(1., self.MIN_SHORT_SIDE / min(image.shape[:2]))
+        scale = self._scale(image)
         resized = image if scale == 1. else cv2.resize(
-            image, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+            image,
+            None,
+            fx=scale,
+            fy=scale,
+            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
         rects, margins = self.hog.detectMultiScale(
-            resized, winStride=(4, 4), padding=(16, 16), scale=1.03)
+            resized,
+            winStride=(self.WIN_STRIDE, self.WIN_STRIDE),
+            padding=(16, 16),
+            scale=self.SCALE_STEP)
         if len(rects) == 0:
             return _empty()
         xywh = np.asarray(rects, np.float32).reshape(-1, 4) / scale

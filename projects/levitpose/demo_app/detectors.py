@@ -3,7 +3,6 @@ offline fallback of :mod:`levitpose_lite` (OpenCV's HOG people detector),
 which needs no weights."""
 from typing import Optional, Tuple
 
-import cv2
 import numpy as np
 
 from levitpose_lite.boxes import nms
@@ -43,28 +42,9 @@ class VideoHOGPersonDetector(HOGFallbackPersonDetector):
     WIN_STRIDE = 8
     SCALE_STEP = 1.05
 
-    def __call__(self, image: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """Detect people: ``(N, 4)`` boxes in image pixels, ``(N, )``
-        scores."""
-        scale = self.SHORT_SIDE / min(image.shape[:2])
-        resized = cv2.resize(
-            image,
-            None,
-            fx=scale,
-            fy=scale,
-            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-        rects, margins = self.hog.detectMultiScale(
-            resized,
-            winStride=(self.WIN_STRIDE, self.WIN_STRIDE),
-            padding=(16, 16),
-            scale=self.SCALE_STEP)
-        xywh = np.asarray(rects, np.float32).reshape(-1, 4) / scale
-        boxes = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], 1)
-        scores = 1. / (1. + np.exp(-np.asarray(margins, np.float32).ravel()))
-        keep = scores > self.bbox_thr
-        boxes, scores = boxes[keep], scores[keep].astype(np.float32)
-        keep = nms(boxes, scores, self.nms_thr)
-        return boxes[keep], scores[keep]
+    def _scale(self, image: np.ndarray) -> float:
+        """Resize the short side to :attr:`SHORT_SIDE` (down, mostly)."""
+        return self.SHORT_SIDE / min(image.shape[:2])
 
 
 class MMDetPersonDetector:
