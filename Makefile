@@ -3,8 +3,9 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 SETUP := python3 tools/setup_env.py
-# Test runs are bounded per test so a hang fails clearly instead of eating CI.
-PYTEST_ARGS ?= -q --timeout=900
+# Test runs are bounded per test so a hang fails clearly instead of eating CI,
+# and print the 30 slowest tests (where the suite's time goes).
+PYTEST_ARGS ?= -q --timeout=900 --durations=30
 TESTS ?= tests
 DEMO_IMAGE ?= demo/resources/coco_000000000785.jpg
 DEMO_OUT ?= vis_results
