@@ -53,6 +53,7 @@ def test_graph_has_opset_17_plus_and_dynamic_batch(exported):
             for d in out.type.tensor_type.shape.dim[1:]] == [16, 64, 64]
 
 
+@pytest.mark.slow
 def test_default_opset_writes_gelu_as_one_op(exported, fused_levitpose_t,
                                              tmp_path):
     """Opset 20's ``Gelu``: one node per GELU instead of four."""

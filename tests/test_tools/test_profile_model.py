@@ -18,6 +18,7 @@ def profile_cmd(*args):
     return [sys.executable, TOOL, T_MPII, *args]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('backend, operator', [
     ('onnxruntime', '| Conv |'),
     ('jit', '| aten::'),
