@@ -79,8 +79,8 @@ def profile(args: argparse.Namespace) -> None:
     import torch
 
     from levitpose.apis import init_pose_model
-    from levitpose.deploy import (default_input_shape, export_onnx,
-                                  optimize_for_cpu)
+    from levitpose.deploy import (TensorExportWrapper, default_input_shape,
+                                  export_onnx, optimize_for_cpu)
     from levitpose.deploy.profiling import (format_table, profile_onnxruntime,
                                             profile_torch)
     torch.set_num_threads(args.threads)
@@ -92,14 +92,13 @@ def profile(args: argparse.Namespace) -> None:
     if args.backend == 'onnxruntime':
         with tempfile.TemporaryDirectory() as tmp:
             onnx_file = os.path.join(tmp, 'model.onnx')
-            fused = optimize_for_cpu(model, shape, mode='deploy')
-            export_onnx(fused.estimator, onnx_file, shape, heatmaps=False)
+            fused = optimize_for_cpu(model, shape, mode='deploy').estimator
+            export_onnx(fused, onnx_file, shape, heatmaps=False)
             rows = profile_onnxruntime(
                 onnx_file, shape, args.runs, threads=args.threads)
     else:
         if args.backend == 'eager':
-            from levitpose.deploy.torch_inference import TensorForward
-            run_model = TensorForward(model)
+            run_model = TensorExportWrapper(model)
         else:
             run_model = optimize_for_cpu(model, shape, mode=args.backend)
         x = torch.rand(*shape)

@@ -24,26 +24,12 @@ import torch
 from torch import nn
 
 from ..utils.errors import UsageError
+from .onnx_export import TensorExportWrapper
 
-__all__ = ['INFERENCE_MODES', 'TensorForward', 'optimize_for_cpu']
+__all__ = ['INFERENCE_MODES', 'fuse_for_deploy', 'optimize_for_cpu']
 
 #: Forms :func:`optimize_for_cpu` builds.
 INFERENCE_MODES = ('deploy', 'jit')
-
-
-class TensorForward(nn.Module):
-    """``forward(x)`` = ``estimator(x, None, 'tensor')``.
-
-    Args:
-        estimator (nn.Module): An MMPose top-down estimator.
-    """
-
-    def __init__(self, estimator: nn.Module) -> None:
-        super().__init__()
-        self.estimator = estimator
-
-    def forward(self, x: torch.Tensor):
-        return self.estimator(x, None, 'tensor')
 
 
 def fuse_for_deploy(estimator: nn.Module) -> nn.Module:
@@ -96,7 +82,8 @@ def optimize_for_cpu(estimator: nn.Module,
             or not all(isinstance(v, int) and v > 0 for v in shape)):
         raise UsageError(
             f'input_shape must be (N, 3, h, w) positive ints, got {shape}')
-    model = TensorForward(fuse_for_deploy(copy.deepcopy(estimator))).eval()
+    model = TensorExportWrapper(fuse_for_deploy(
+        copy.deepcopy(estimator))).eval()
     if mode == 'deploy':
         return model
     example = torch.rand(*shape, device=next(model.parameters()).device)

@@ -28,8 +28,8 @@ import torch
 from torch import nn
 
 from ...utils.errors import UsageError, describe_error
-from ..onnx_export import export_onnx
-from ..torch_inference import TensorForward, fuse_for_deploy, optimize_for_cpu
+from ..onnx_export import TensorExportWrapper, export_onnx
+from ..torch_inference import fuse_for_deploy, optimize_for_cpu
 from .models import REFERENCE_MODEL, BenchmarkModel, published_accuracy
 
 __all__ = [
@@ -108,12 +108,12 @@ def build_runners(models: Sequence[BenchmarkModel],
         for backend in backends:
             try:
                 if backend == 'eager':
-                    run = _torch_runner(TensorForward(model), x)
+                    run = _torch_runner(TensorExportWrapper(model), x)
                 else:
                     if deployed is None:
                         deployed = fuse_for_deploy(copy.deepcopy(model))
                     if backend == 'deploy':
-                        run = _torch_runner(TensorForward(deployed), x)
+                        run = _torch_runner(TensorExportWrapper(deployed), x)
                     elif backend == 'jit':
                         run = _torch_runner(
                             optimize_for_cpu(deployed, tuple(x.shape)), x)
