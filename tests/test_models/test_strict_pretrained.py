@@ -1,11 +1,11 @@
 """``init_cfg=dict(type='StrictPretrained', ...)``: a backbone checkpoint
 set in MMPose's way loads whole or not at all, and bad files are refused
 in one line."""
-import runpy
 from pathlib import Path
 
 import pytest
 import torch
+from efficientvit_msra_layouts import cream_shapes, make_state, timm_shapes
 from mmengine.config import Config
 from mmpose.registry import MODELS
 
@@ -14,15 +14,6 @@ from levitpose.utils.errors import MissingFileError
 from levitpose.utils.strict_load import CheckpointMismatchError
 
 REPO = Path(__file__).resolve().parents[2]
-# synthetic checkpoints in the published layouts (a helper beside the
-# converter's tests, loaded by path)
-_LAYOUTS = runpy.run_path(
-    str(
-        Path(__file__).resolve().parents[1] / 'test_utils' /
-        'efficientvit_msra_layouts.py'))
-cream_shapes, timm_shapes, make_state = (_LAYOUTS['cream_shapes'],
-                                         _LAYOUTS['timm_shapes'],
-                                         _LAYOUTS['make_state'])
 TOPDOWN = REPO / 'configs' / 'body_2d_keypoint' / 'topdown_heatmap'
 PRETRAINED = TOPDOWN / 'mpii' / 'td-hm_efficientvit-m0-in1k_8xb64-210e_' \
     'mpii-256x256.py'

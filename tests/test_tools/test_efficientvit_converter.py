@@ -2,22 +2,13 @@
 published layouts, prints what it loaded and skipped, and refuses bad
 input in one line (exit 1; a bad command line exit 2), writing nothing."""
 import runpy
-from pathlib import Path
 
 import pytest
 import torch
+from efficientvit_msra_layouts import cream_shapes, make_state, timm_shapes
 from tool_runner import QUICKSTART, REPO_ROOT, python_tool
 
 TOOL = 'tools/model_converters/efficientvit_msra2levitpose.py'
-# synthetic checkpoints in the published layouts (a helper beside the
-# converter's tests, loaded by path)
-_LAYOUTS = runpy.run_path(
-    str(
-        Path(__file__).resolve().parents[1] / 'test_utils' /
-        'efficientvit_msra_layouts.py'))
-cream_shapes, timm_shapes, make_state = (_LAYOUTS['cream_shapes'],
-                                         _LAYOUTS['timm_shapes'],
-                                         _LAYOUTS['make_state'])
 
 
 def convert(capsys, *argv):

@@ -1,10 +1,10 @@
 """EfficientViT-M0 ImageNet checkpoints (Cream and timm layouts) -> the pose
 baseline's backbone: what loads, what is skipped, what is refused."""
-import runpy
 from pathlib import Path
 
 import pytest
 import torch
+from efficientvit_msra_layouts import cream_shapes, make_state, timm_shapes
 
 from levitpose.utils.efficientvit_msra import (DEFAULT_CONFIG, STEM_PREFIX,
                                                convert_efficientvit_msra,
@@ -13,15 +13,6 @@ from levitpose.utils.errors import InvalidInputError
 from levitpose.utils.strict_load import CheckpointMismatchError
 
 REPO = Path(__file__).resolve().parents[2]
-# synthetic checkpoints in the published layouts (a helper beside the
-# converter's tests, loaded by path)
-_LAYOUTS = runpy.run_path(
-    str(
-        Path(__file__).resolve().parents[1] / 'test_utils' /
-        'efficientvit_msra_layouts.py'))
-cream_shapes, timm_shapes, make_state = (_LAYOUTS['cream_shapes'],
-                                         _LAYOUTS['timm_shapes'],
-                                         _LAYOUTS['make_state'])
 LAYOUTS = {'cream': cream_shapes, 'timm': timm_shapes}
 # the last stage's attention tables: 4x4 windows at 224, 7x7 in the pose model
 STAGE3_BIASES = [
