@@ -48,6 +48,9 @@ def test_missing_checkpoint_is_one_line_exit_1():
     out = run_tool(profile_cmd('--checkpoint', 'no_such.pth'))
     assert out.returncode == 1
     assert out.stderr.strip() == 'error: checkpoint no_such.pth does not exist'
+    out = run_tool(profile_cmd('--checkpoint', 'checkpoints'))  # a folder
+    assert out.returncode == 1
+    assert out.stderr.strip() == 'error: checkpoint checkpoints is not a file'
 
 
 def test_missing_config_is_one_line_exit_1():

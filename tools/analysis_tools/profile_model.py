@@ -70,7 +70,9 @@ def check_args(args: argparse.Namespace) -> None:
         raise UsageError(f'--input-shape must be >= 16, got '
                          f'{args.input_shape}')
     if args.checkpoint and not os.path.isfile(args.checkpoint):
-        raise MissingFileError(f'checkpoint {args.checkpoint} does not exist')
+        what = ('is not a file'
+                if os.path.exists(args.checkpoint) else 'does not exist')
+        raise MissingFileError(f'checkpoint {args.checkpoint} {what}')
 
 
 def profile(args: argparse.Namespace) -> None:
