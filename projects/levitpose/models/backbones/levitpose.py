@@ -6,7 +6,7 @@ The paper (LEViTPose, Computer Engineering and Applications 2024,
 re-implementation from them. ``docs/architecture.md`` maps every stated
 element to the class here and lists our choices where the paper is silent.
 """
-from typing import Dict, Tuple
+from typing import Tuple
 
 from mmpose.registry import MODELS
 from torch import nn
@@ -15,17 +15,6 @@ from ..layers import CGSLRA, LStem, OverlapPatchEmbed
 from .efficientvit import EfficientViT
 
 __all__ = ['LEViTPose']
-
-#: What T and S share: the baseline's depths and 4 groups, and our
-#: choices where the paper is silent (``docs/architecture.md``).
-_SHARED = dict(
-    stem_channels=16,
-    depths=(1, 2, 3),
-    num_groups=(4, 4, 4),
-    key_dims=(8, 16, 16),
-    heads_per_group=2,
-    pool_size=7,
-    stem_kernels=(3, 5, 7))
 
 
 @MODELS.register_module()
@@ -44,8 +33,9 @@ class LEViTPose(EfficientViT):
     the sandwich blocks; depths (1, 2, 3) and 4 groups are the baseline's.
     T and S differ in widths only.
 
-    Args: as :class:`EfficientViT`; ``arch`` is ``'tiny'``, ``'small'`` or
-    a dict with every key of :attr:`arch_keys`. Defaults to ``'small'``.
+    Args: as :class:`EfficientViT`; ``arch`` is ``'tiny'`` or ``'small'``
+    (their rows of :data:`~.efficientvit.ARCH_ZOO`) or a dict with every
+    key of :attr:`arch_keys`. Defaults to ``'small'``.
     Two more, passed to every :class:`CGSLRA` (elements of the HEViTPose
     figure, off by default; ``docs/architecture.md``):
 
@@ -57,15 +47,7 @@ class LEViTPose(EfficientViT):
 
     arch_keys = ('stem_channels', 'embed_dims', 'depths', 'num_groups',
                  'key_dims', 'heads_per_group', 'pool_size', 'stem_kernels')
-    #: Columns: LStem width; per stage channels, blocks, attention groups
-    #: and query/key channels per group; heads per group; side of the
-    #: pooled key/value map; LStem's parallel depthwise kernels.
-    #: Widths are our choice (the paper gives sizes, not widths), set so
-    #: the whole model matches the paper's sizes in its FLOP convention.
-    arch_zoo: Dict[str, dict] = {
-        'tiny': dict(_SHARED, embed_dims=(64, 96, 112)),
-        'small': dict(_SHARED, embed_dims=(64, 128, 184)),
-    }
+    stage_keys = ('depths', 'num_groups', 'key_dims')
 
     def __init__(self,
                  arch='small',
@@ -76,11 +58,6 @@ class LEViTPose(EfficientViT):
         self._attn_options = dict(
             qkv_kernel=qkv_kernel, group_out_norm=group_out_norm)
         super().__init__(arch=arch, **kwargs)
-
-    @classmethod
-    def per_stage_keys(cls) -> Tuple[str, ...]:
-        """The :attr:`arch_keys` holding one value per stage."""
-        return ('depths', 'num_groups', 'key_dims')
 
     def _make_stem(self, in_channels: int, dim: int) -> nn.Module:
         """"LStem & OPE": LStem to stride 2, an OPE to stride 4."""
