@@ -38,6 +38,19 @@ def test_cpu_launch_joins_gloo_and_close_destroys_it(torchrun_env):
     close_distributed()  # a second call (or none started) does nothing
 
 
+def test_close_after_finished_work_waits_at_a_barrier(torchrun_env,
+                                                      monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch_dist, 'barrier', lambda: calls.append('b'))
+    assert init_cpu_distributed(Config(dict(launcher='pytorch')))
+    close_distributed(finished=True)
+    assert calls == ['b'] and not torch_dist.is_initialized()
+    # after an error no process waits for the others (they may never come)
+    assert init_cpu_distributed(Config(dict(launcher='pytorch')))
+    close_distributed()
+    assert calls == ['b'] and not torch_dist.is_initialized()
+
+
 def test_no_launcher_starts_nothing():
     cfg = Config(dict(launcher='none'))
     assert not init_cpu_distributed(cfg)

@@ -1,5 +1,7 @@
 """Two processes on CPU (gloo) train, validate and test one epoch through
 torchrun (``tools/dist_train.sh``, ``tools/dist_test.sh``)."""
+import socket
+
 import pytest
 from tool_runner import QUICKSTART, SHORT_TRAINING, run_tool
 
@@ -11,7 +13,15 @@ def _logs(work_dir) -> str:
     return ''.join(p.read_text() for p in work_dir.rglob('*.log'))
 
 
-def test_two_process_gloo_training_and_testing(tmp_path, venv_bin):
+def _free_port() -> str:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return str(sock.getsockname()[1])
+
+
+def test_two_process_gloo_training_and_testing(tmp_path, venv_bin,
+                                               monkeypatch):
+    monkeypatch.setenv('PORT', _free_port())  # torchrun's rendezvous port
     work_dir = tmp_path / 'dist'
     result = run_tool([
         'bash', 'tools/dist_train.sh', QUICKSTART, '2', '--work-dir',
@@ -31,6 +41,7 @@ def test_two_process_gloo_training_and_testing(tmp_path, venv_bin):
     assert 'coco/AP' in logs
     assert 'terminate called' not in result.stderr
 
+    monkeypatch.setenv('PORT', _free_port())
     tested = run_tool([
         'bash', 'tools/dist_test.sh', QUICKSTART,
         str(work_dir / 'epoch_1.pth'), '2', '--work-dir',

@@ -12,9 +12,10 @@ hook (strict loading) for configs that do not. So ``python tools/train.py``
 and ``mim train mmpose`` run the same experiment.
 """
 import argparse
+import gc
 import os
 import os.path as osp
-from typing import Any, Sequence
+from typing import Sequence
 
 import torch
 import torch.distributed as torch_dist
@@ -290,7 +291,7 @@ def init_cpu_distributed(cfg: Config) -> bool:
     return True
 
 
-def close_distributed() -> None:
+def close_distributed(finished: bool = False) -> None:
     """Destroy the default process group, if any, before the process exits.
 
     MMEngine 0.10.7 never calls ``destroy_process_group``. With gloo the
@@ -298,13 +299,26 @@ def close_distributed() -> None:
     now and then, abort the finished process (SIGABRT, "terminate called
     without an active exception"), so ``torchrun`` reports a failed run
     whose work is complete. The tools call this once training or testing
-    returns or raises, whichever launcher started the group.
+    returns or raises, whichever launcher started the group, after they
+    have dropped their Runner (so the model wrapper no longer holds the
+    group).
+
+    Args:
+        finished (bool): Whether this process's work ended normally. Then
+            every process first waits for the others (a barrier), so none
+            tears its group down while another still exchanges data with
+            it. After an error there is no barrier: the other processes
+            may never reach it. Defaults to False.
     """
-    if torch_dist.is_available() and torch_dist.is_initialized():
-        torch_dist.destroy_process_group()
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    if finished:
+        torch_dist.barrier()
+    gc.collect()  # a wrapper caught in a reference cycle lets go of the group
+    torch_dist.destroy_process_group()
 
 
-def run_runner(cfg: Config, mode: str, hooks: Sequence[Hook] = ()) -> Any:
+def run_runner(cfg: Config, mode: str, hooks: Sequence[Hook] = ()) -> None:
     """Build MMEngine's Runner from ``cfg`` and train or test.
 
     Args:
@@ -313,20 +327,24 @@ def run_runner(cfg: Config, mode: str, hooks: Sequence[Hook] = ()) -> Any:
         hooks (Sequence[Hook]): Extra hooks, registered with the lowest
             priority. Defaults to none.
 
-    Returns:
-        Any: What ``runner.train()``/``runner.test()`` returns.
+    Nothing is returned: ``runner.train()`` returns the wrapped model, and
+    under a distributed launch nothing may hold it (or its process group)
+    once the group is destroyed. Results are in the work directory.
 
     Raises:
         InvalidInputError: If the config does not build (an unknown type, a
             module refusing its arguments...), with the first line of why.
     """
     init_cpu_distributed(cfg)  # gloo under torchrun when there is no GPU
+    finished = False
     try:
         from mmengine.runner import Runner
         with config_errors(f'the runner of config {cfg.filename}'):
             runner = Runner.from_cfg(cfg)
         for hook in hooks:
             runner.register_hook(hook, 'LOWEST')
-        return getattr(runner, mode)()
+        getattr(runner, mode)()  # train() returns the (wrapped) model: drop
+        finished = True
     finally:
-        close_distributed()
+        runner = None  # the model wrapper and its process group go with it
+        close_distributed(finished)
