@@ -1,6 +1,7 @@
 """``init_cfg=dict(type='StrictPretrained', ...)``: a backbone checkpoint
 set in MMPose's way loads whole or not at all, and bad files are refused
 in one line."""
+import runpy
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,6 @@ from efficientvit_msra_layouts import cream_shapes, make_state, timm_shapes
 from mmengine.config import Config
 from mmpose.registry import MODELS
 
-from levitpose.utils.efficientvit_msra import convert_file
 from levitpose.utils.errors import MissingFileError
 from levitpose.utils.strict_load import CheckpointMismatchError
 
@@ -18,6 +18,10 @@ TOPDOWN = REPO / 'configs' / 'body_2d_keypoint' / 'topdown_heatmap'
 PRETRAINED = TOPDOWN / 'mpii' / 'td-hm_efficientvit-m0-in1k_8xb64-210e_' \
     'mpii-256x256.py'
 T_MPII = TOPDOWN / 'mpii' / 'td-hm_levitpose-t_8xb64-210e_mpii-256x256.py'
+convert_file = runpy.run_path(
+    str(REPO / 'tools' / 'model_converters' /
+        'efficientvit_msra2levitpose.py'),
+    run_name='tool')['convert_file']
 
 
 def build(config, **init_cfg):

@@ -1,6 +1,7 @@
 """The package's layers: ``import levitpose`` (what every config's
 ``custom_imports`` runs) registers modules and imports no command-line,
-demo or deployment code; ``engine`` holds hooks only; the inference API
+demo, deployment or analysis code (nor ``mmengine.analysis``, which FLOP
+counting loads); ``engine`` holds hooks only; the inference API
 does not import the demo application built on it."""
 import pkgutil
 import subprocess
@@ -10,9 +11,9 @@ import levitpose.engine
 
 # what `import X` must not pull in, by what X is
 NOT_ON_IMPORT = {
-    'levitpose':
-    ('levitpose.cli', 'levitpose.demo_app', 'levitpose.deploy',
-     'levitpose.visualization.dataset_browser', 'levitpose.utils.publish'),
+    'levitpose': ('levitpose.cli', 'levitpose.demo_app', 'levitpose.deploy',
+                  'levitpose.visualization.dataset_browser',
+                  'levitpose.analysis', 'mmengine.analysis'),
     'levitpose.apis':
     ('levitpose.cli', 'levitpose.demo_app', 'levitpose.deploy'),
 }
@@ -42,6 +43,16 @@ def test_import_levitpose_registers_without_cli_code():
     assert any(
         cls.__module__.startswith('levitpose.models.')
         for cls in MODELS.module_dict.values())
+
+
+def test_flop_counting_loads_mmengine_analysis_on_its_own():
+    """The counters live in ``levitpose.analysis``, which the counting tools
+    import; importing it is what loads ``mmengine.analysis``."""
+    loaded = _modules_after_import('levitpose.analysis')
+    assert {
+        'levitpose.analysis.flops', 'levitpose.analysis.hook_flops',
+        'mmengine.analysis'
+    } <= set(loaded)
 
 
 def test_inference_api_does_not_import_the_demo_app():

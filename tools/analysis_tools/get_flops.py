@@ -5,7 +5,7 @@ Two conventions, side by side (one multiply-add = one FLOP in both):
 - **paper**: how the LEViTPose paper (and MMPose 0.29's ``get_flops``, and
   so MMPose's published peer sizes) counted: mmcv 1.x's module hooks over
   ``forward_dummy``; functional operations (matmul, softmax, additions) cost
-  nothing (``levitpose.utils.hook_flops``). Also split into stem / stages /
+  nothing (``levitpose.analysis.hook_flops``). Also split into stem / stages /
   head.
 - **complete**: every operator of the traced graph (mmengine's
   ``FlopAnalyzer`` with LEViTPose's handles for what it skips).
@@ -42,7 +42,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def print_flops(args: argparse.Namespace) -> None:
     """Count the config's model and print both conventions."""
     import levitpose  # noqa: F401  registers the models
-    from levitpose.utils.flops import format_count, get_config_complexity
+    from levitpose.analysis import format_count, get_config_complexity
     result = get_config_complexity(
         args.config,
         tuple(args.input_shape) if args.input_shape else None)

@@ -1,13 +1,12 @@
 """Utilities of LEViTPose: user-facing errors, config reading, safe and
 strict checkpoint loading, crash-safe writes (the ``atomic_local`` file
-backend), FLOP counting."""
+backend)."""
 from .atomic_file import ATOMIC_BACKEND_ARGS, AtomicLocalBackend
 from .checkpoint import (InvalidCheckpointError, UnsafeCheckpointError,
                          safe_load_checkpoint)
 from .config import config_errors, load_config, resolve_config
 from .errors import (InvalidInputError, LEViTPoseError, MissingFileError,
                      UsageError, describe_error, report_uncaught_in_one_line)
-from .flops import get_config_complexity, get_model_complexity
 from .strict_load import (CheckpointMismatchError, load_state_dict_strictly,
                           load_weights_strictly)
 
@@ -15,7 +14,7 @@ __all__ = [
     'ATOMIC_BACKEND_ARGS', 'AtomicLocalBackend', 'CheckpointMismatchError',
     'InvalidCheckpointError', 'InvalidInputError', 'LEViTPoseError',
     'MissingFileError', 'UnsafeCheckpointError', 'UsageError', 'config_errors',
-    'describe_error', 'report_uncaught_in_one_line', 'get_config_complexity',
-    'get_model_complexity', 'load_config', 'load_state_dict_strictly',
-    'load_weights_strictly', 'resolve_config', 'safe_load_checkpoint'
+    'describe_error', 'report_uncaught_in_one_line', 'load_config',
+    'load_state_dict_strictly', 'load_weights_strictly', 'resolve_config',
+    'safe_load_checkpoint'
 ]

@@ -74,9 +74,9 @@ def build_runners(models: Sequence[BenchmarkModel],
         fails for a model is logged and left out.
     """
     from levitpose_lite.backends import ort_session
+    from ...analysis import get_config_complexity
     from ...apis import init_pose_model
     from ...utils.config import load_config
-    from ...utils.flops import get_config_complexity
     from .models import config_path
     bad = [b for b in backends if b not in BACKENDS]
     if bad:

@@ -1,11 +1,11 @@
-"""The paper-convention counter (levitpose/utils/hook_flops.py) against
+"""The paper-convention counter (levitpose/analysis/hook_flops.py) against
 counts computed by hand with mmcv 1.x's rules, on small modules."""
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from levitpose.utils.hook_flops import count_paper_flops, paper_param_count
+from levitpose.analysis.hook_flops import count_paper_flops, paper_param_count
 
 
 def flops(module, *shape):

@@ -1,13 +1,19 @@
-"""``publish_checkpoint`` keeps weights and plain metadata only."""
+"""tools/misc/publish_model.py: ``publish_checkpoint`` keeps weights and
+plain metadata only."""
+import runpy
 import subprocess
 import sys
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
+from tool_runner import REPO_ROOT
 
 from levitpose.engine.hooks.rng_state_hook import get_rng_state
-from levitpose.utils.publish import publish_checkpoint
+
+publish_checkpoint = runpy.run_path(
+    str(REPO_ROOT / 'tools/misc/publish_model.py'),
+    run_name='tool')['publish_checkpoint']
 
 
 def _training_checkpoint(path) -> dict:

@@ -28,7 +28,7 @@ additions, ``F.interpolate``) and modules of other types (``GELU``,
 size of the model's input), as in mmcv.
 
 This is an independent re-implementation of that convention (no mmcv 1.x
-exists for torch 2.x); :func:`levitpose.utils.flops.get_model_complexity`
+exists for torch 2.x); :func:`levitpose.analysis.flops.get_model_complexity`
 gives the complete count beside it.
 """
 from typing import Any, Callable, Dict, Tuple

@@ -150,7 +150,7 @@ def get_model_complexity(model: nn.Module,
     if strict and uncounted:
         raise UncountedOpsError(
             f'operators without a FLOP handle: {sorted(uncounted)}; add them '
-            'to levitpose.utils.flops.EXTRA_FLOP_HANDLES')
+            'to levitpose.analysis.flops.EXTRA_FLOP_HANDLES')
     return dict(
         flops=int(flops),
         params=int(parameter_count(model)['']),
@@ -186,8 +186,8 @@ def get_config_complexity(config: str,
     run through ``model(x, None, 'tensor')`` (MMPose 0.29's
     ``forward_dummy``) with a ``(1, 3, H, W)`` input. It is counted twice:
     completely (every operator, :func:`get_model_complexity`) and in the
-    paper's convention (:func:`levitpose.utils.hook_flops.count_paper_flops`:
-    modules only, as mmcv 1.x), the latter also split into the parts of the
+    paper's convention (:func:`.hook_flops.count_paper_flops`: modules
+    only, as mmcv 1.x), the latter also split into the parts of the
     model (:func:`split_by_part`).
 
     Args:
@@ -211,8 +211,8 @@ def get_config_complexity(config: str,
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
 
-    from .config import config_errors, load_config
-    from .errors import UsageError
+    from ..utils.config import config_errors, load_config
+    from ..utils.errors import UsageError
 
     cfg = load_config(config)
     if input_shape is None:

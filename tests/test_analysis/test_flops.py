@@ -2,7 +2,7 @@
 tools/analysis_tools/get_flops.py.
 
 The LEViTPose paper's sizes (whole top-down model, 256x256 input, counted
-as mmcv 1.x's hooks count: ``levitpose.utils.hook_flops``): LEViTPose-T
+as mmcv 1.x's hooks count: ``levitpose.analysis.hook_flops``): LEViTPose-T
 1.09M / 0.89 GFLOPs, -S 2.16M / 1.33 G, EfficientViT-M0 pose baseline
 3.04M / 1.89 G, each +-5 %.
 """
@@ -17,11 +17,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from levitpose.analysis.flops import (EXTRA_FLOP_HANDLES, UncountedOpsError,
+                                      get_config_complexity,
+                                      get_model_complexity, sdpa_flop_jit,
+                                      split_by_part)
+from levitpose.analysis.hook_flops import count_paper_flops
 from levitpose.utils.errors import MissingFileError, UsageError
-from levitpose.utils.flops import (EXTRA_FLOP_HANDLES, UncountedOpsError,
-                                   get_config_complexity, get_model_complexity,
-                                   sdpa_flop_jit, split_by_part)
-from levitpose.utils.hook_flops import count_paper_flops
 
 REPO = Path(__file__).resolve().parents[2]
 TOPDOWN = REPO / 'configs' / 'body_2d_keypoint' / 'topdown_heatmap'
