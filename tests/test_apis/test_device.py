@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from levitpose.apis import check_device
+from levitpose.apis.device import check_device
 from levitpose.utils import InvalidInputError
 
 

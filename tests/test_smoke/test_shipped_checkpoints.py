@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
 
-from levitpose.apis import load_weights_strictly
+from levitpose.utils import load_weights_strictly
 
 
 def _sums(repo_root):

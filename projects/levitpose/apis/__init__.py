@@ -9,12 +9,7 @@ Example:
     >>> keypoints, scores = inference_topdown_keypoints(
     ...     model, 'image.jpg', [[x1, y1, x2, y2]])  # (N, 17, 2), (N, 17)
 """
-from ..utils.strict_load import load_weights_strictly
-from .device import check_device
 from .pose_model import (inference_topdown_keypoints, init_pose_model,
                          read_image)
 
-__all__ = [
-    'check_device', 'inference_topdown_keypoints', 'init_pose_model',
-    'load_weights_strictly', 'read_image'
-]
+__all__ = ['inference_topdown_keypoints', 'init_pose_model', 'read_image']

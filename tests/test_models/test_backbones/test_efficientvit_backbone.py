@@ -9,9 +9,9 @@ from levitpose.models.backbones import EfficientViT, LEViTPose
 from levitpose.models.backbones.efficientvit import (ARCH_ZOO,
                                                      parse_input_size,
                                                      parse_out_indices)
-from levitpose.models.layers import (CascadedGroupAttention, ConvStem,
-                                     LocalWindowAttention, SandwichBlock,
-                                     Subsample)
+from levitpose.models.layers import (ConvStem, LocalWindowAttention,
+                                     SandwichBlock, Subsample)
+from levitpose.models.layers.window_attention import CascadedGroupAttention
 
 torch.set_num_threads(1)
 

@@ -10,7 +10,7 @@ from mmpose.testing import get_packed_inputs
 from torch import nn
 
 from levitpose.models.heads import LFRMHead
-from levitpose.models.layers import SubPixelConvTranspose2d
+from levitpose.models.layers.subpixel import SubPixelConvTranspose2d
 
 torch.set_num_threads(1)
 CODEC = dict(

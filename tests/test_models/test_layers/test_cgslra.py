@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from levitpose.models.backbones import LEViTPose
-from levitpose.models.layers import CGSLRA, SpatialLinearReduction
+from levitpose.models.layers import CGSLRA
+from levitpose.models.layers.cgslra import SpatialLinearReduction
 
 
 def make_attention(dim=32,

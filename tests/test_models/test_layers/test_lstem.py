@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from levitpose.models.layers import (ChannelShuffle, ConvBN, LStem,
-                                     MultiScaleDWConv, fuse_modules)
+from levitpose.models.layers import ConvBN, LStem, fuse_modules
+from levitpose.models.layers.lstem import ChannelShuffle, MultiScaleDWConv
 
 
 def record_calls(model, types):

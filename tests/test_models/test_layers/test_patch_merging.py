@@ -3,8 +3,9 @@ import pytest
 import torch
 from torch import nn
 
-from levitpose.models.layers import (PatchMerging, Residual, SqueezeExcite,
-                                     Subsample, fuse_modules)
+from levitpose.models.layers import Subsample, fuse_modules
+from levitpose.models.layers.block import Residual
+from levitpose.models.layers.patch_merging import PatchMerging, SqueezeExcite
 
 
 def test_squeeze_excite_gates_channels():

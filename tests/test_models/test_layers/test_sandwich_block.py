@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from levitpose.models.layers import (CGSLRA, ConvFFN, LocalWindowAttention,
-                                     Residual, SandwichBlock)
+from levitpose.models.layers import CGSLRA, LocalWindowAttention, SandwichBlock
+from levitpose.models.layers.block import ConvFFN, Residual
 
 
 class Recorder(nn.Module):

@@ -7,7 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from levitpose.models.layers import DeconvBN, SubPixelConvTranspose2d
+from levitpose.models.layers import DeconvBN
+from levitpose.models.layers.subpixel import SubPixelConvTranspose2d
 
 
 def make_deconv(in_channels=32, out_channels=16, kernel=4, groups=4):

@@ -5,8 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from levitpose.models.layers import (CascadedGroupAttention,
-                                     LocalWindowAttention)
+from levitpose.models.layers import LocalWindowAttention
+from levitpose.models.layers.window_attention import CascadedGroupAttention
 
 
 def make_window_attention(randomize_bn, window=7, resolution=None):

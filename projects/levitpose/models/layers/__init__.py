@@ -1,17 +1,18 @@
-"""Unregistered building blocks of the LEViTPose models."""
-from .block import ConvFFN, Residual, SandwichBlock
-from .cgslra import CGSLRA, SpatialLinearReduction
+"""Unregistered building blocks of the LEViTPose models.
+
+The package exports what the backbones and heads build; the parts inside
+those blocks are imported from their modules (``layers.block.ConvFFN``).
+"""
+from .block import SandwichBlock
+from .cgslra import CGSLRA
 from .conv_bn import ConvBN, DeconvBN, fuse_modules
-from .lstem import ChannelShuffle, LStem, MultiScaleDWConv
+from .lstem import LStem
 from .patch_embed import ConvStem, OverlapPatchEmbed
-from .patch_merging import PatchMerging, SqueezeExcite, Subsample
-from .subpixel import SubPixelConvTranspose2d
-from .window_attention import CascadedGroupAttention, LocalWindowAttention
+from .patch_merging import Subsample
+from .window_attention import LocalWindowAttention
 
 __all__ = [
-    'CGSLRA', 'CascadedGroupAttention', 'ChannelShuffle', 'ConvBN', 'ConvFFN',
-    'ConvStem', 'DeconvBN', 'LStem', 'LocalWindowAttention',
-    'MultiScaleDWConv', 'OverlapPatchEmbed', 'PatchMerging', 'Residual',
-    'SandwichBlock', 'SpatialLinearReduction', 'SqueezeExcite', 'Subsample',
-    'SubPixelConvTranspose2d', 'fuse_modules'
+    'CGSLRA', 'ConvBN', 'ConvStem', 'DeconvBN', 'LStem',
+    'LocalWindowAttention', 'OverlapPatchEmbed', 'SandwichBlock', 'Subsample',
+    'fuse_modules'
 ]
