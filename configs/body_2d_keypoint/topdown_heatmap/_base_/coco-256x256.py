@@ -10,7 +10,6 @@ model = dict(head=dict(out_channels=17))
 
 # base dataset settings
 dataset_type = 'ValidatedCocoDataset'  # checks annotations at build time
-data_mode = 'topdown'
 data_root = 'data/coco/'
 
 # pipelines
@@ -30,7 +29,6 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        data_mode=data_mode,
         ann_file='annotations/person_keypoints_train2017.json',
         data_prefix=dict(img='train2017/'),
         pipeline=train_pipeline,
@@ -39,13 +37,10 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        data_mode=data_mode,
         ann_file='annotations/person_keypoints_val2017.json',
         bbox_file=f'{data_root}person_detection_results/'
         'COCO_val2017_detections_AP_H_56_person.json',
         data_prefix=dict(img='val2017/'),
-        test_mode=True,
-        pipeline={{_base_.val_pipeline}},
     ))
 test_dataloader = val_dataloader
 

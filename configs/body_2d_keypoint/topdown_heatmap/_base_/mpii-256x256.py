@@ -10,7 +10,6 @@ model = dict(head=dict(out_channels=16))
 
 # base dataset settings
 dataset_type = 'ValidatedMpiiDataset'  # checks annotations at build time
-data_mode = 'topdown'
 data_root = 'data/mpii/'
 
 # pipelines
@@ -29,7 +28,6 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        data_mode=data_mode,
         ann_file='annotations/mpii_train.json',
         data_prefix=dict(img='images/'),
         pipeline=train_pipeline,
@@ -38,12 +36,9 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        data_mode=data_mode,
         ann_file='annotations/mpii_val.json',
         headbox_file=f'{data_root}annotations/mpii_gt_val.mat',
         data_prefix=dict(img='images/'),
-        test_mode=True,
-        pipeline={{_base_.val_pipeline}},
     ))
 test_dataloader = val_dataloader
 

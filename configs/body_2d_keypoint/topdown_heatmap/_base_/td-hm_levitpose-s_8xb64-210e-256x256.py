@@ -70,16 +70,22 @@ val_pipeline = [
     dict(type='PackPoseInputs')
 ]
 
-# data loaders (the dataset bases fill in the datasets)
+# base dataset settings (the dataset bases set dataset_type and data_root)
+data_mode = 'topdown'
+
+# data loaders (the dataset bases fill in the dataset type, root, files and
+# the train pipeline)
 train_dataloader = dict(
     batch_size=64,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True))
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(data_mode=data_mode))
 val_dataloader = dict(
     batch_size=32,
     num_workers=2,
     persistent_workers=True,
     drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False))
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    dataset=dict(data_mode=data_mode, test_mode=True, pipeline=val_pipeline))
 test_dataloader = val_dataloader
