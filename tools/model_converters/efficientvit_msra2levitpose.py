@@ -57,7 +57,8 @@ import torch
 from levitpose.cli import ToolParser, run_tool
 from levitpose.utils import UsageError
 from levitpose.utils.errors import InvalidInputError
-from levitpose.utils.strict_load import CheckpointMismatchError, describe_keys
+from levitpose.utils.strict_load import (CheckpointMismatchError,
+                                         describe_keys, describe_mismatch)
 
 #: Published layouts, with an example key of each (for messages).
 LAYOUTS = {
@@ -231,20 +232,15 @@ def convert_efficientvit_msra(state: Mapping[str, torch.Tensor],
     missing = [
         k for k in left if not k.startswith(STEM_PREFIX) and k not in bias_keys
     ]
-    problems = []
-    if unexpected:
-        problems.append(f'{len(unexpected)} tensor(s) the pose backbone '
-                        f'lacks: {describe_keys(unexpected)}')
-    if missing:
-        problems.append(f'{len(missing)} backbone tensor(s) the file lacks: '
-                        f'{describe_keys(missing)}')
-    if mismatched:
-        problems.append(f'{len(mismatched)} shape mismatch(es) (file vs '
-                        f'backbone): {describe_keys(mismatched)}')
+    problems = describe_mismatch([
+        ('tensor(s) the pose backbone lacks', unexpected),
+        ('backbone tensor(s) the file lacks', missing),
+        ('shape mismatch(es) (file vs backbone)', mismatched)
+    ])
     if problems:
         raise CheckpointMismatchError(
             f'{source} ({layout} layout) does not fit the EfficientViT-M0 '
-            'pose backbone: ' + '; '.join(problems))
+            f'pose backbone: {problems}')
     return Conversion(converted, loaded, skipped, left)
 
 

@@ -11,7 +11,7 @@ configs (:class:`levitpose.engine.hooks.CrashSafeCheckpointHook`).
 import pickle
 import zipfile
 from collections import OrderedDict
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, Tuple
 
 import torch
 from torch import nn
@@ -21,8 +21,8 @@ from .errors import InvalidInputError, LEViTPoseError, describe_error
 
 __all__ = [
     'CheckpointMismatchError', 'MAX_KEYS_NAMED', 'describe_keys',
-    'state_dict_of', 'load_state_dict_strictly', 'load_weights_strictly',
-    'read_checkpoint'
+    'describe_mismatch', 'state_dict_of', 'load_state_dict_strictly',
+    'load_weights_strictly', 'read_checkpoint'
 ]
 
 #: How many keys of each kind a message names before "and N more".
@@ -46,6 +46,20 @@ def describe_keys(keys: List[str]) -> str:
     named = ', '.join(keys[:MAX_KEYS_NAMED])
     rest = len(keys) - MAX_KEYS_NAMED
     return named + (f' and {rest} more' if rest > 0 else '')
+
+
+def describe_mismatch(parts: List[Tuple[str, List[str]]]) -> str:
+    """One clause per non-empty part: ``'{count} {what}: {keys}'``.
+
+    Args:
+        parts (list[tuple[str, list[str]]]): ``(what, keys)`` pairs, e.g.
+            ``('missing key(s)', missing)``.
+
+    Returns:
+        str: The clauses joined by ``'; '``; empty if every part is.
+    """
+    return '; '.join(f'{len(keys)} {what}: {describe_keys(keys)}'
+                     for what, keys in parts if keys)
 
 
 def state_dict_of(checkpoint: Any, source: str) -> Dict[str, torch.Tensor]:
@@ -97,20 +111,13 @@ def load_state_dict_strictly(model: nn.Module, state: Mapping[str,
     ]
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
-    problems = []
-    if missing:
-        problems.append(f'{len(missing)} missing key(s): '
-                        f'{describe_keys(missing)}')
-    if unexpected:
-        problems.append(f'{len(unexpected)} unexpected key(s): '
-                        f'{describe_keys(unexpected)}')
-    if mismatched:
-        problems.append(f'{len(mismatched)} shape mismatch(es) (checkpoint '
-                        f'vs model): {describe_keys(mismatched)}')
+    problems = describe_mismatch([('missing key(s)', missing),
+                                  ('unexpected key(s)', unexpected),
+                                  ('shape mismatch(es) (checkpoint vs model)',
+                                   mismatched)])
     if problems:
         raise CheckpointMismatchError(
-            f'checkpoint {source} does not fit {target}: ' +
-            '; '.join(problems))
+            f'checkpoint {source} does not fit {target}: {problems}')
     model.load_state_dict(state, strict=True)
 
 
