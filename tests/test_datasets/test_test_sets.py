@@ -18,18 +18,26 @@ DETECTIONS = str(SAMPLE / 'person_detection_results' /
                  'sample_detections_AP_H_56_person.json')
 
 
-def coco_test(tmp_path, images, **kwargs):
-    ann = tmp_path / 'image_info.json'
-    ann.write_text(json.dumps(dict(images=images, categories=[])))
+def build_test_set(ann, content, dataset_type, data_root, img_prefix,
+                   **kwargs):
+    """A test-mode ``dataset_type`` over ``content`` written to ``ann``."""
+    ann.write_text(json.dumps(content))
     return DATASETS.build(
         dict(
-            type='ValidatedCocoTestDataset',
-            data_root=str(SAMPLE),
+            type=dataset_type,
+            data_root=str(data_root),
             ann_file=str(ann),
-            data_prefix=dict(img='images/'),
+            data_prefix=dict(img=img_prefix),
             test_mode=True,
             pipeline=[],
             **kwargs))
+
+
+def coco_test(tmp_path, images, **kwargs):
+    return build_test_set(tmp_path / 'image_info.json',
+                          dict(images=images,
+                               categories=[]), 'ValidatedCocoTestDataset',
+                          SAMPLE, 'images/', **kwargs)
 
 
 @pytest.fixture(scope='module')
@@ -65,17 +73,8 @@ def test_coco_test_set_refuses_detections_of_other_images(
 
 
 def mpii_test(tmp_path, entries, **kwargs):
-    ann = tmp_path / 'mpii_test.json'
-    ann.write_text(json.dumps(entries))
-    return DATASETS.build(
-        dict(
-            type='ValidatedMpiiTestDataset',
-            data_root=str(MPII),
-            ann_file=str(ann),
-            data_prefix=dict(img=''),
-            test_mode=True,
-            pipeline=[],
-            **kwargs))
+    return build_test_set(tmp_path / 'mpii_test.json', entries,
+                          'ValidatedMpiiTestDataset', MPII, '', **kwargs)
 
 
 @pytest.fixture(scope='module')

@@ -2,6 +2,7 @@
 import sys
 from pathlib import Path
 
+import pytest
 from docs_blocks import (TIMED_OUT, command_key, iter_blocks, make_mirror,
                          run_block)
 
@@ -20,31 +21,31 @@ def test_fenced_blocks_keep_language_line_and_code(tmp_path):
                                  ('python', 7, 'x = 1\n')]
 
 
-def test_skip_marker_reason_is_read(tmp_path):
-    page = _write(tmp_path / 'p.md',
-                  '```shell\n# skip-test: needs a GPU\nnvidia-smi\n```\n')
-    assert next(iter_blocks(page)).skip_reason == 'needs a GPU'
+# (page text, attribute of its first block, expected value)
+FIRST_BLOCK = {
+    'skip_marker_reason_is_read':
+    ('```shell\n# skip-test: needs a GPU\nnvidia-smi\n```\n', 'skip_reason',
+     'needs a GPU'),
+    'skip_marker_without_reason_is_empty':
+    ('```shell\n# skip-test:\nls\n```\n', 'skip_reason', ''),
+    'marker_after_first_line_is_not_a_skip':
+    ('```shell\nls\n# skip-test: too late\n```\n', 'skip_reason', None),
+    'unlabelled_block_is_unknown': ('```\nls\n```\n', 'kind', 'unknown'),
+    'text_block_is_inert': ('```text\nAP: 0.5\n```\n', 'kind', 'inert'),
+    'code_block_directive_is_a_block': ('```{code-block} bash\necho 1\n```\n',
+                                        'kind', 'shell'),
+    'indented_block_in_a_list_is_dedented':
+    ('1. run\n\n   ```shell\n   ls\n   ```\n', 'code', 'ls\n'),
+}
 
 
-def test_skip_marker_without_reason_is_empty(tmp_path):
-    page = _write(tmp_path / 'p.md', '```shell\n# skip-test:\nls\n```\n')
-    assert next(iter_blocks(page)).skip_reason == ''
-
-
-def test_marker_after_first_line_is_not_a_skip(tmp_path):
-    page = _write(tmp_path / 'p.md',
-                  '```shell\nls\n# skip-test: too late\n```\n')
-    assert next(iter_blocks(page)).skip_reason is None
-
-
-def test_unlabelled_block_is_unknown(tmp_path):
-    page = _write(tmp_path / 'p.md', '```\nls\n```\n')
-    assert next(iter_blocks(page)).kind == 'unknown'
-
-
-def test_text_block_is_inert(tmp_path):
-    page = _write(tmp_path / 'p.md', '```text\nAP: 0.5\n```\n')
-    assert next(iter_blocks(page)).kind == 'inert'
+@pytest.mark.parametrize(
+    'text, attribute, expected',
+    list(FIRST_BLOCK.values()),
+    ids=list(FIRST_BLOCK))
+def test_first_block_is_read(tmp_path, text, attribute, expected):
+    page = _write(tmp_path / 'p.md', text)
+    assert getattr(next(iter_blocks(page)), attribute) == expected
 
 
 def test_longer_fence_holds_a_shorter_one(tmp_path):
@@ -54,21 +55,11 @@ def test_longer_fence_holds_a_shorter_one(tmp_path):
     assert [b.language for b in blocks] == ['markdown']
 
 
-def test_code_block_directive_is_a_block(tmp_path):
-    page = _write(tmp_path / 'p.md', '```{code-block} bash\necho 1\n```\n')
-    assert next(iter_blocks(page)).kind == 'shell'
-
-
 def test_blocks_inside_admonitions_are_found(tmp_path):
     page = _write(tmp_path / 'p.md',
                   '````{note}\nSee:\n```python\nprint(1)\n```\n````\n')
     block = next(iter_blocks(page))
     assert (block.language, block.line) == ('python', 3)
-
-
-def test_indented_block_in_a_list_is_dedented(tmp_path):
-    page = _write(tmp_path / 'p.md', '1. run\n\n   ```shell\n   ls\n   ```\n')
-    assert next(iter_blocks(page)).code == 'ls\n'
 
 
 def test_include_is_followed(tmp_path):

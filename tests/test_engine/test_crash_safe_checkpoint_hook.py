@@ -17,6 +17,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
+from tiny_runner import TINY_CONFIG, tiny_runner
 
 from levitpose.engine.hooks import CrashSafeCheckpointHook
 from levitpose.engine.hooks import crash_safe_checkpoint_hook as hook_module
@@ -26,22 +27,13 @@ from levitpose.utils.atomic_file import checkpoint_problem
 from levitpose.utils.checkpoint import safe_load_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
-TINY_CONFIG = REPO / 'tests' / 'data' / 'reliability' / 'tiny_topdown_coco.py'
 # `mim train mmpose <config>` runs this script
 MIM_TRAIN = Path(mmpose.__file__).parent / '.mim' / 'tools' / 'train.py'
 
 
 def train_tiny(work_dir: Path, **options) -> Runner:
     """Train the tiny config in this process."""
-    torch.set_num_threads(1)
-    cfg = Config.fromfile(str(TINY_CONFIG))
-    cfg.merge_from_dict({
-        'work_dir': str(work_dir),
-        'experiment_name': f'crash_safe_{time.time_ns()}',
-        'model.backbone.widen_factor': 0.25,
-        **options
-    })
-    runner = Runner.from_cfg(cfg)
+    runner = tiny_runner(work_dir, 'crash_safe', **options)
     runner.train()
     return runner
 

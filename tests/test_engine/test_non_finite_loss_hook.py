@@ -1,24 +1,20 @@
 """NonFiniteLossHook stops training at the first NaN/Inf loss, before the
 broken state is saved."""
 import math
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.logging import MessageHub, MMLogger
 from mmengine.runner import Runner
 from mmpose.models.losses import KeypointMSELoss
 from mmpose.registry import MODELS
+from tiny_runner import tiny_runner
 
 from levitpose.engine.hooks import NonFiniteLossError, NonFiniteLossHook
 from levitpose.utils.checkpoint import safe_load_checkpoint
 
-TINY_CONFIG = (
-    Path(__file__).resolve().parents[1] / 'data' / 'reliability' /
-    'tiny_topdown_coco.py')
 NAN_AT_CALL = 5  # 3 iterations per epoch: the NaN comes in epoch 2
 
 
@@ -37,18 +33,15 @@ class NaNAtCallLoss(KeypointMSELoss):
 
 
 def build_runner(work_dir: Path, **options) -> Runner:
-    torch.set_num_threads(1)
-    cfg = Config.fromfile(str(TINY_CONFIG))
-    cfg.merge_from_dict({
-        'work_dir': str(work_dir),
-        'experiment_name': f'nan_{time.time_ns()}',
-        'model.backbone.widen_factor': 0.25,
-        # save after every iteration: the NaN state must not be among them
-        'default_hooks.checkpoint.by_epoch': False,
-        'default_hooks.checkpoint.interval': 1,
-        **options
-    })
-    return Runner.from_cfg(cfg)
+    return tiny_runner(
+        work_dir,
+        'nan',
+        **{
+            # save after every iteration: the NaN state must not be among them
+            'default_hooks.checkpoint.by_epoch': False,
+            'default_hooks.checkpoint.interval': 1,
+            **options
+        })
 
 
 @pytest.fixture(scope='module')

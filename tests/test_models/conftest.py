@@ -25,3 +25,21 @@ def randomize_bn_stats(model: nn.Module, seed: int = 0) -> nn.Module:
 def randomize_bn():
     """The :func:`randomize_bn_stats` helper."""
     return randomize_bn_stats
+
+
+def assert_fuses_exactly(module: nn.Module, x: torch.Tensor) -> nn.Module:
+    """Fuse ``module`` (random BN statistics, eval mode) in place; check no
+    BatchNorm is left and the output on ``x`` is unchanged."""
+    from levitpose.models.layers import fuse_modules
+    module = randomize_bn_stats(module).eval()
+    expected = module(x)
+    fuse_modules(module)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in module.modules())
+    torch.testing.assert_close(module(x), expected, rtol=0, atol=1e-5)
+    return module
+
+
+@pytest.fixture
+def assert_fuses():
+    """The :func:`assert_fuses_exactly` helper."""
+    return assert_fuses_exactly

@@ -16,6 +16,9 @@ from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / 'demo' / 'topdown_demo_with_mmdet.py'
+IMAGE = (
+    REPO / '..' / 'shared' / 'data' / 'mmpose' / 'tests' / 'data' / 'coco' /
+    '000000000785.jpg')
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +56,18 @@ def run_demo(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           capture_output=True,
                           text=True,
                           timeout=300)
+
+
+def run_demo_on_image(tmp_path: Path, *args:
+                      str) -> subprocess.CompletedProcess:
+    """The demo on :data:`IMAGE`, writing under ``tmp_path``."""
+    return run_demo(
+        '--input',
+        str(IMAGE),
+        '--output-root',
+        str(tmp_path / 'out'),
+        *args,
+        cwd=tmp_path)
 
 
 def assert_clean_failure(proc: subprocess.CompletedProcess) -> None:
@@ -105,17 +120,7 @@ def test_missing_path_or_empty_folder_fails_cleanly(tmp_path, name, ext,
         st.sampled_from(['nan', '-1', '1e309', 'abc', '', 'cuda:99', 'tpu']),
         st.text(max_size=8).map(lambda s: s.lstrip('-') or 'x')))
 def test_odd_option_values_fail_cleanly_or_run(tmp_path, option, value):
-    image = (
-        REPO / '..' / 'shared' / 'data' / 'mmpose' / 'tests' / 'data' /
-        'coco' / '000000000785.jpg')
-    proc = run_demo(
-        '--input',
-        str(image),
-        '--output-root',
-        str(tmp_path / 'out'),
-        option,
-        value,
-        cwd=tmp_path)
+    proc = run_demo_on_image(tmp_path, option, value)
     assert 'Traceback' not in proc.stderr, proc.stderr[-2000:]
     if proc.returncode != 0:
         assert proc.stderr.strip()
@@ -126,15 +131,5 @@ def test_odd_option_values_fail_cleanly_or_run(tmp_path, option, value):
 def test_junk_pose_checkpoint_fails_cleanly(tmp_path, data):
     checkpoint = tmp_path / 'junk.pth'
     checkpoint.write_bytes(data)
-    image = (
-        REPO / '..' / 'shared' / 'data' / 'mmpose' / 'tests' / 'data' /
-        'coco' / '000000000785.jpg')
-    proc = run_demo(
-        '--input',
-        str(image),
-        '--output-root',
-        str(tmp_path / 'out'),
-        '--pose-checkpoint',
-        str(checkpoint),
-        cwd=tmp_path)
+    proc = run_demo_on_image(tmp_path, '--pose-checkpoint', str(checkpoint))
     assert_clean_failure(proc)

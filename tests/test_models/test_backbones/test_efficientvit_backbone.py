@@ -133,13 +133,16 @@ def test_switch_to_deploy_keeps_outputs_and_is_idempotent(randomize_bn):
     torch.testing.assert_close(got, expected, rtol=0, atol=1e-5)
 
 
-def test_deploy_construction_loads_fused_state_dict(randomize_bn):
+@pytest.mark.parametrize('cls, arch', [(EfficientViT, 'm0'),
+                                       (LEViTPose, 'tiny')])
+def test_deploy_construction_loads_fused_state_dict(randomize_bn, cls, arch):
     torch.manual_seed(0)
-    model = randomize_biases(randomize_bn(EfficientViT())).eval()
+    model = randomize_biases(randomize_bn(cls(arch))).eval()
     x = torch.rand(1, 3, 128, 96)
     expected = model(x)[0]
     model.switch_to_deploy()
-    deployed = EfficientViT(deploy=True).eval()
+    deployed = cls(arch, deploy=True).eval()
+    assert deployed.deploy
     deployed.load_state_dict(model.state_dict(), strict=True)
     torch.testing.assert_close(deployed(x)[0], expected, rtol=0, atol=1e-5)
 
@@ -164,9 +167,12 @@ def test_frozen_stages_and_norm_eval():
                    for m in model.modules() if isinstance(m, nn.BatchNorm2d))
 
 
-def test_gradients_reach_every_parameter(randomize_bn):
+@pytest.mark.parametrize('cls, arch', [(EfficientViT, 'm0'),
+                                       (LEViTPose, 'tiny')])
+def test_gradients_reach_every_parameter(randomize_bn, cls, arch):
     torch.manual_seed(0)
-    model = randomize_bn(EfficientViT(out_indices=(0, 1, 2))).train()
+    # fresh zero-init BNs would block the gradient of their branch
+    model = randomize_bn(cls(arch, out_indices=(0, 1, 2))).train()
     feats = model(torch.rand(2, 3, 128, 96))
     sum(f.square().mean() for f in feats).backward()
     missing = [

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from levitpose.models.layers import ConvBN, LStem, fuse_modules
+from levitpose.models.layers import ConvBN, LStem
 from levitpose.models.layers.lstem import ChannelShuffle, MultiScaleDWConv
 
 
@@ -112,11 +112,6 @@ def test_lstem_odd_channels_raise(channels):
         LStem(3, channels)
 
 
-def test_lstem_fuses_to_convolutions(randomize_bn):
-    stem = randomize_bn(LStem(3, 16)).eval()
-    x = torch.rand(1, 3, 32, 24)
-    expected = stem(x)
-    fuse_modules(stem)
-    assert not any(isinstance(m, nn.BatchNorm2d) for m in stem.modules())
+def test_lstem_fuses_to_convolutions(assert_fuses):
+    stem = assert_fuses(LStem(3, 16), torch.rand(1, 3, 32, 24))
     assert type(stem.dw) is nn.Conv2d
-    torch.testing.assert_close(stem(x), expected, rtol=0, atol=1e-5)
