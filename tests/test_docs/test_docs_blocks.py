@@ -12,6 +12,15 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
+def _run_page(tmp_path: Path, repo: Path, text: str, timeout: float = 30):
+    """Run the first block of a page of ``text`` in a mirror of ``repo``;
+    return the process and the mirror."""
+    mirror = make_mirror(repo, tmp_path / 'mirror')
+    page = _write(tmp_path / 'p.md', text)
+    block = next(iter_blocks(page))
+    return run_block(block, mirror, repo, timeout=timeout), mirror
+
+
 def test_fenced_blocks_keep_language_line_and_code(tmp_path):
     page = _write(tmp_path / 'p.md',
                   '# T\n\n```shell\necho hi\n```\n\n~~~python\nx = 1\n~~~\n')
@@ -76,10 +85,9 @@ def test_mirror_keeps_outputs_out_of_the_checkout(tmp_path):
     (repo / 'configs' / 'a.py').write_text('x = 1\n')
     (repo / '.venv' / 'bin').mkdir(parents=True)
     (repo / '.venv' / 'bin' / 'python').symlink_to(Path(sys.executable))
-    mirror = make_mirror(repo, tmp_path / 'mirror')
-    page = _write(tmp_path / 'p.md', '```shell\ncat configs/a.py > '
-                  'work_dirs/copy.py\n```\n')
-    proc = run_block(next(iter_blocks(page)), mirror, repo, timeout=30)
+    proc, mirror = _run_page(
+        tmp_path, repo,
+        '```shell\ncat configs/a.py > work_dirs/copy.py\n```\n')
     assert proc.returncode == 0, proc.stdout
     assert (mirror / 'work_dirs' / 'copy.py').read_text() == 'x = 1\n'
     assert not (repo / 'work_dirs').exists()
@@ -93,12 +101,10 @@ def test_block_writing_into_a_tracked_folder_leaves_the_checkout(tmp_path):
     (repo / 'checkpoints' / 'model.pth').write_bytes(b'shipped')
     (repo / 'README.md').write_text('readme\n')
     (repo / '.venv' / 'bin').mkdir(parents=True)
-    mirror = make_mirror(repo, tmp_path / 'mirror')
-    assert (mirror / '.venv').is_symlink()
-    page = _write(
-        tmp_path / 'p.md', '```shell\necho new > checkpoints/model.pth\n'
+    proc, mirror = _run_page(
+        tmp_path, repo, '```shell\necho new > checkpoints/model.pth\n'
         'echo new > README.md\n```\n')
-    proc = run_block(next(iter_blocks(page)), mirror, repo, timeout=30)
+    assert (mirror / '.venv').is_symlink()
     assert proc.returncode == 0, proc.stdout
     assert (mirror / 'checkpoints' / 'model.pth').read_text() == 'new\n'
     assert (repo / 'checkpoints' / 'model.pth').read_bytes() == b'shipped'
@@ -108,9 +114,7 @@ def test_block_writing_into_a_tracked_folder_leaves_the_checkout(tmp_path):
 def test_failing_line_fails_the_block(tmp_path):
     repo = tmp_path / 'repo'
     repo.mkdir()
-    mirror = make_mirror(repo, tmp_path / 'mirror')
-    page = _write(tmp_path / 'p.md', '```shell\nfalse\necho after\n```\n')
-    proc = run_block(next(iter_blocks(page)), mirror, repo, timeout=30)
+    proc, _ = _run_page(tmp_path, repo, '```shell\nfalse\necho after\n```\n')
     assert proc.returncode != 0 and 'after' not in proc.stdout
 
 
@@ -128,7 +132,6 @@ def test_command_key_ignores_line_continuations():
 def test_block_past_its_timeout_fails(tmp_path):
     repo = tmp_path / 'repo'
     repo.mkdir()
-    mirror = make_mirror(repo, tmp_path / 'mirror')
-    page = _write(tmp_path / 'p.md', '```shell\nsleep 5\n```\n')
-    proc = run_block(next(iter_blocks(page)), mirror, repo, timeout=0.5)
+    proc, _ = _run_page(
+        tmp_path, repo, '```shell\nsleep 5\n```\n', timeout=0.5)
     assert proc.returncode == TIMED_OUT and 'timed out' in proc.stdout
