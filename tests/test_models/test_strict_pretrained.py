@@ -88,13 +88,22 @@ def test_a_missing_file_is_refused(tmp_path):
         checkpoint=str(tmp_path / 'none.pth'))
 
 
-def test_a_prefix_that_matches_nothing_is_refused(converted):
+@pytest.mark.parametrize(
+    'config, prefix, match',
+    [
+        (PRETRAINED, 'model.', "prefix 'model.' matches none of the .* keys"),
+        # the M0 file cannot initialise LEViTPose-T (other widths/attention)
+        (T_MPII, 'backbone.', 'does not fit LEViTPose')
+    ],
+    ids=['a_prefix_that_matches_nothing', 'a_file_of_another_model'])
+def test_a_converted_file_that_does_not_fit_is_refused(converted, config,
+                                                       prefix, match):
     _refused(
-        build(PRETRAINED),
+        build(config),
         CheckpointMismatchError,
-        "prefix 'model.' matches none of the .* keys",
+        match,
         checkpoint=str(converted[1]),
-        prefix='model.')
+        prefix=prefix)
 
 
 def test_the_imagenet_file_unconverted_is_refused(tmp_path):
@@ -105,16 +114,6 @@ def test_the_imagenet_file_unconverted_is_refused(tmp_path):
         CheckpointMismatchError,
         'missing key.*unexpected key',
         checkpoint=str(src))
-
-
-def test_a_file_of_another_model_is_refused(converted):
-    """The M0 file cannot initialise LEViTPose-T (other widths/attention)."""
-    _refused(
-        build(T_MPII),
-        CheckpointMismatchError,
-        'does not fit LEViTPose',
-        checkpoint=str(converted[1]),
-        prefix='backbone.')
 
 
 def test_a_whole_pose_checkpoint_initialises_a_backbone(tmp_path):
