@@ -5,7 +5,8 @@ import torch
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from levitpose.apis import init_pose_model
-from levitpose.deploy import INFERENCE_MODES, optimize_for_cpu
+from levitpose.deploy import optimize_for_cpu
+from levitpose.deploy.torch_inference import INFERENCE_MODES
 from levitpose.utils import UsageError
 
 QUICKSTART = 'configs/quickstart/levitpose-t_sample-coco-256x256.py'

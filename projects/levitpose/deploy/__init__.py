@@ -3,15 +3,13 @@
 speed benchmark (:mod:`levitpose.deploy.benchmark`). Not imported by
 ``import levitpose``."""
 from ..utils.config import resolve_config
-from .onnx_export import (DEFAULT_OPSET, EXPORTERS, MIN_OPSET,
-                          HeatmapExportWrapper, TensorExportWrapper,
+from .onnx_export import (DEFAULT_OPSET, MIN_OPSET, TensorExportWrapper,
                           check_onnx, default_input_shape, export_onnx,
                           load_deploy_model, preprocessor_metadata)
-from .torch_inference import INFERENCE_MODES, optimize_for_cpu
+from .torch_inference import optimize_for_cpu
 
 __all__ = [
-    'DEFAULT_OPSET', 'EXPORTERS', 'INFERENCE_MODES', 'MIN_OPSET',
-    'HeatmapExportWrapper', 'TensorExportWrapper', 'optimize_for_cpu',
+    'DEFAULT_OPSET', 'MIN_OPSET', 'TensorExportWrapper', 'optimize_for_cpu',
     'check_onnx', 'default_input_shape', 'export_onnx', 'load_deploy_model',
     'preprocessor_metadata', 'resolve_config'
 ]
