@@ -1,11 +1,22 @@
-"""Shared pytest fixtures: paths to the repository and the shared real data."""
+"""Shared pytest fixtures: paths to the repository and the shared real data,
+the repository's scripts imported as modules, the real COCO samples and an
+ONNX model exported from LEViTPose-T with fixed random weights (no
+download), for the lite runtime and the tools that run it."""
+import importlib.util
+import json
 from pathlib import Path
+from types import ModuleType
+from typing import Callable, Dict
 
+import numpy as np
 import pytest
 from mmengine.registry import DefaultScope
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO_ROOT / '..' / 'shared' / 'data').resolve()
+COCO_DIR = Path('mmpose/tests/data/coco')
+LEVITPOSE_T_COCO = ('configs/body_2d_keypoint/topdown_heatmap/coco/'
+                    'td-hm_levitpose-t_8xb64-210e_coco-256x256.py')
 
 
 @pytest.fixture(scope='session')
@@ -20,6 +31,97 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f'shared test data not found at {SHARED_DATA}')
     return SHARED_DATA
+
+
+@pytest.fixture(scope='session')
+def load_tool() -> Callable[[str], ModuleType]:
+    """``load_tool('tools/analysis_tools/lite_benchmark.py')``: a script of
+    the repository (path from its root) imported as a module, to call its
+    functions or ``main(argv)`` in-process; each script is loaded once."""
+    loaded: Dict[str, ModuleType] = {}
+
+    def load(path: str) -> ModuleType:
+        if path not in loaded:
+            file = REPO_ROOT / path
+            spec = importlib.util.spec_from_file_location(file.stem, file)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            loaded[path] = module
+        return loaded[path]
+
+    return load
+
+
+@pytest.fixture(scope='session')
+def coco_samples(shared_data):
+    """``[(image_path, boxes_xyxy (N, 4), keypoints (N, 17, 3))]`` of the
+    real COCO val2017 persons in ``test_coco.json`` (those with keypoints).
+    """
+    root = shared_data / COCO_DIR
+    data = json.loads((root / 'test_coco.json').read_text())
+    samples = []
+    for image in data['images']:
+        anns = [
+            a for a in data['annotations']
+            if a['image_id'] == image['id'] and a['num_keypoints'] > 0
+        ]
+        boxes = np.array([a['bbox'] for a in anns], dtype=np.float32)
+        boxes[:, 2:] += boxes[:, :2]  # xywh -> xyxy
+        keypoints = np.array([a['keypoints'] for a in anns],
+                             dtype=np.float32).reshape(len(anns), 17, 3)
+        samples.append((root / image['file_name'], boxes, keypoints))
+    return samples
+
+
+def randomize_norm_stats(model, seed: int = 0) -> None:
+    """Give every BatchNorm non-trivial statistics and affine parameters,
+    so fusion or export bugs change the outputs."""
+    import torch
+    from torch.nn.modules.batchnorm import _BatchNorm
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, _BatchNorm):
+                n = module.num_features
+                module.running_mean.copy_(
+                    torch.randn(n, generator=generator) * 0.1)
+                module.running_var.copy_(
+                    torch.rand(n, generator=generator) + 0.5)
+                if module.affine:
+                    module.weight.copy_(
+                        torch.rand(n, generator=generator) + 0.5)
+                    module.bias.copy_(
+                        torch.randn(n, generator=generator) * 0.1)
+
+
+@pytest.fixture(scope='session')
+def levitpose_t_coco(repo_root, tmp_path_factory):
+    """``(config, checkpoint, onnx_path)``: LEViTPose-T (COCO, 256x256)
+    with seeded random weights saved as a checkpoint and exported to ONNX
+    with ``levitpose.deploy`` (the same path as ``pytorch2onnx.py``)."""
+    import torch
+    from mmengine.config import Config
+    from mmpose.apis import init_model
+
+    import levitpose  # noqa: F401
+    from levitpose.deploy import (default_input_shape, export_onnx,
+                                  load_deploy_model, preprocessor_metadata)
+    torch.manual_seed(0)
+    config = str(repo_root / LEVITPOSE_T_COCO)
+    work = tmp_path_factory.mktemp('levitpose_t_coco')
+    model = init_model(config, None, device='cpu')
+    randomize_norm_stats(model)
+    checkpoint = str(work / 'levitpose-t_random.pth')
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
+    fused = load_deploy_model(config, checkpoint)
+    cfg = Config.fromfile(config)
+    onnx_path = str(work / 'levitpose-t.onnx')
+    export_onnx(
+        fused,
+        onnx_path,
+        default_input_shape(cfg),
+        metadata=preprocessor_metadata(cfg))
+    return config, checkpoint, onnx_path
 
 
 @pytest.fixture(autouse=True)

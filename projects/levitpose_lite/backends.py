@@ -16,6 +16,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .errors import first_line
+
 __all__ = [
     'BACKENDS', 'DEVICES', 'OPENVINO_DEVICES', 'ort_session',
     'OnnxRuntimeSession', 'OpenVINOSession', 'create_session'
@@ -199,9 +201,8 @@ class OpenVINOSession:
         try:
             model = core.read_model(model_path)
         except RuntimeError as err:  # OpenVINO's error for unreadable files
-            first = str(err).strip().splitlines()[0] if str(err) else ''
             raise ValueError(f'cannot load ONNX model {model_path!r}: '
-                             f'{first}') from err
+                             f'{first_line(err)}') from err
         config = {
             'PERFORMANCE_HINT': 'LATENCY',
             'INFERENCE_PRECISION_HINT': 'f32'

@@ -1,4 +1,4 @@
-"""Person-box geometry shared by the detectors, the first-look refinement
+"""Person-box geometry shared by the detectors, pose-guided box refinement
 and the tracker: IoU, greedy NMS, scaling and boxes from keypoints.
 
 Note:

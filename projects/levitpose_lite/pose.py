@@ -1,33 +1,41 @@
-"""Top-down pose estimation with an exported ONNX heatmap model.
+"""Top-down pose estimation with an exported ONNX model.
 
-Like rtmlib's ``RTMPose``, :class:`TopDownPoseONNX` owns one inference
-session and runs ``crop_boxes -> session.run -> decode_heatmaps`` with
+Like rtmlib's ``BaseTool`` and ``RTMPose``, :class:`TopDownPoseONNX` owns
+one inference session and runs ``crop_boxes -> session.run -> decode`` with
 numpy and OpenCV only. The session comes from :mod:`.backends`: ONNX
 Runtime (the default) or OpenVINO, for an fp32 export
-(``tools/deployment/pytorch2onnx.py``) or its int8 version
-(``tools/deployment/quantize_onnx.py``). The exporter stores the data
-preprocessor's mean, std and channel order in the ONNX metadata, which is
-read here, the same way for both backends.
+(``tools/deployment/pytorch2onnx.py``, ``export_simcc_onnx.py``) or its
+int8 version (``tools/deployment/quantize_onnx.py``). The exporters store
+the data preprocessor's mean, std and channel order, and the decoder
+(``decoder``: ``heatmap`` or ``simcc``, with the SimCC split), in the ONNX
+metadata, which is read once here, the same way for both backends.
 """
+import functools
 import json
-from typing import Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .backends import BACKENDS, DEVICES, create_session
-from .postprocess import decode_heatmaps, keypoints_to_image
+from .postprocess import decode_heatmaps, decode_simcc, keypoints_to_image
 from .preprocess import BBOX_PADDING, IMAGENET_MEAN, IMAGENET_STD, crop_boxes
 
-__all__ = ['TopDownPoseONNX', 'DEVICES', 'BACKENDS']
+__all__ = ['TopDownPoseONNX', 'DECODERS', 'DEVICES', 'BACKENDS']
+
+#: The model outputs decoded, by the ``decoder`` key of the ONNX metadata
+#: (no key: ``heatmap``, as ``pytorch2onnx.py`` exports).
+DECODERS = ('heatmap', 'simcc')
 
 
 class TopDownPoseONNX:
-    """Top-down heatmap pose estimator running an ONNX model.
+    """Top-down pose estimator running an ONNX heatmap or SimCC model.
 
     Args:
         onnx_path (str): Path of the exported model (fp32 or int8); its
             input is ``(batch, 3, h, w)``, its output heatmaps
-            ``(batch, K, H, W)``.
+            ``(batch, K, H, W)`` or joined SimCC vectors
+            ``(batch, K, 1, Wx + Wy)``, as its metadata's ``decoder`` says
+            (see :data:`DECODERS`).
         input_size (Sequence[int], optional): Expected model input
             ``(w, h)``; a mismatch with the model raises ``ValueError``.
             Defaults to None (read from the model).
@@ -84,9 +92,8 @@ class TopDownPoseONNX:
                 f'input_size {tuple(input_size)} does not match the model '
                 f'{onnx_path!r}, which takes (w, h) = {self.input_size}')
         meta = self.session.metadata
-        if meta.get('decoder', 'heatmap') != 'heatmap':
-            raise ValueError(f'{onnx_path!r} is a {meta["decoder"]!r} model; '
-                             'levitpose_lite decodes heatmap models only')
+        self.decoder = meta.get('decoder', DECODERS[0])
+        self._decode = self._pick_decoder(meta, onnx_path)
         self.mean = self._meta(mean, meta, 'mean', IMAGENET_MEAN)
         self.std = self._meta(std, meta, 'std', IMAGENET_STD)
         self.bgr_to_rgb = self._meta(bgr_to_rgb, meta, 'bgr_to_rgb', True)
@@ -98,6 +105,29 @@ class TopDownPoseONNX:
         if value is not None:
             return value
         return json.loads(meta[key]) if key in meta else default
+
+    def _pick_decoder(
+        self, meta: dict, onnx_path: str
+    ) -> Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]:
+        """The function decoding the model's output to keypoints in input
+        pixels and scores, by the metadata's ``decoder`` key."""
+        if self.decoder == 'heatmap':
+            return functools.partial(
+                decode_heatmaps, input_size=self.input_size)
+        if self.decoder == 'simcc':
+            try:
+                return functools.partial(
+                    decode_simcc,
+                    split=int(meta['simcc_split']),
+                    split_ratio=float(meta['simcc_split_ratio']))
+            except (KeyError, ValueError) as err:
+                raise ValueError(
+                    f'{onnx_path!r} is a SimCC model without a valid '
+                    f'simcc_split/simcc_split_ratio in its metadata ({err})'
+                ) from err
+        raise ValueError(f'{onnx_path!r} is a {self.decoder!r} model; '
+                         f'levitpose_lite decodes {" and ".join(DECODERS)} '
+                         'models')
 
     def _model_input_size(self) -> Tuple[int, int]:
         shapes = self.session.input_shapes
@@ -111,8 +141,9 @@ class TopDownPoseONNX:
                              f'h and w, got {shapes[0]}')
         outputs = self.session.output_shapes
         if len(outputs) != 1 or len(outputs[0]) != 4:
-            raise ValueError('expected one (batch, K, H, W) heatmap output, '
-                             f'got output shapes {outputs}')
+            raise ValueError('expected one 4-D output (heatmaps (batch, K, '
+                             'H, W) or SimCC (batch, K, 1, Wx + Wy)), got '
+                             f'output shapes {outputs}')
         return w, h
 
     def preprocess(self, image: np.ndarray, bboxes: np.ndarray
@@ -135,8 +166,7 @@ class TopDownPoseONNX:
                   bboxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Crop, run one ``session.run`` on all ``bboxes``, decode."""
         batch, centers, scales = self.preprocess(image, bboxes)
-        heatmaps = self.session.run(batch)[0]
-        keypoints, scores = decode_heatmaps(heatmaps, self.input_size)
+        keypoints, scores = self._decode(self.session.run(batch)[0])
         keypoints = keypoints_to_image(keypoints, centers, scales,
                                        self.input_size)
         return keypoints, scores

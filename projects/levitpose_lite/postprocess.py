@@ -1,14 +1,17 @@
-"""Decode heatmaps like MMPose's ``MSRAHeatmap.decode`` (not unbiased).
+"""Decode model outputs to keypoints like MMPose's codecs.
 
-Per keypoint: the location of the heatmap maximum (``-1`` where the maximum
-is not positive), refined by a quarter pixel towards the higher neighbour
-(``refine_keypoints``), scaled from heatmap to input pixels, and finally
-mapped from the crop back to the image as ``TopdownPoseEstimator`` does.
+Heatmaps as ``MSRAHeatmap.decode`` (not unbiased): per keypoint, the
+location of the heatmap maximum (``-1`` where the maximum is not positive),
+refined by a quarter pixel towards the higher neighbour
+(``refine_keypoints``), scaled from heatmap to input pixels. SimCC vectors
+as ``SimCCLabel.decode`` (``get_simcc_maximum``). Both are finally mapped
+from the crop back to the image as ``TopdownPoseEstimator`` does.
 
 Note:
     - N: number of instances
     - K: number of keypoints
     - H, W: heatmap height and width
+    - Wx, Wy: lengths of the SimCC x and y vectors
 """
 from typing import Sequence, Tuple
 
@@ -16,7 +19,7 @@ import numpy as np
 
 __all__ = [
     'get_heatmap_maximum', 'refine_keypoints', 'decode_heatmaps',
-    'keypoints_to_image'
+    'decode_simcc', 'keypoints_to_image'
 ]
 
 #: Sub-pixel step of ``refine_keypoints``.
@@ -96,6 +99,36 @@ def decode_heatmaps(heatmaps: np.ndarray, input_size: Sequence[int]
         np.asarray(input_size, dtype=np.float32) /
         np.array([w, h], dtype=np.float32))
     return locs * scale_factor, scores
+
+
+def decode_simcc(simcc: np.ndarray, split: int,
+                 split_ratio: float) -> Tuple[np.ndarray, np.ndarray]:
+    """Keypoints in model-input pixels and their scores, from SimCC vectors
+    as MMPose's ``get_simcc_maximum``: the arg-max of each vector (``-1``
+    where the score is not positive) divided by ``split_ratio``; the score
+    is the lower of the two maxima.
+
+    Args:
+        simcc (np.ndarray): The x and y vectors joined, (N, K, 1, Wx + Wy),
+            as ``export_simcc_onnx.py`` exports them.
+        split (int): ``Wx``, where the y vector starts.
+        split_ratio (float): The codec's ``simcc_split_ratio`` (vector bins
+            per input pixel).
+
+    Returns:
+        tuple: ``keypoints`` (N, K, 2) in input pixels and ``scores``
+        (N, K).
+    """
+    simcc = np.asarray(simcc, dtype=np.float32)
+    if simcc.ndim != 4 or simcc.shape[2] != 1 or simcc.shape[3] <= split:
+        raise ValueError('SimCC output must have shape (N, K, 1, Wx + Wy) '
+                         f'with Wx = {split}, got {simcc.shape}')
+    simcc_x, simcc_y = simcc[:, :, 0, :split], simcc[:, :, 0, split:]
+    locs = np.stack([simcc_x.argmax(-1),
+                     simcc_y.argmax(-1)], axis=-1).astype(np.float32)
+    scores = np.minimum(simcc_x.max(-1), simcc_y.max(-1))
+    locs[scores <= 0] = -1
+    return locs / np.float32(split_ratio), scores
 
 
 def keypoints_to_image(keypoints: np.ndarray, centers: np.ndarray,

@@ -17,7 +17,7 @@ Note:
     - N: people in a frame, K: keypoints
     - A true person counts in a frame where at least half of its
       keypoints are labelled and in view (what a pose model can report,
-      see :func:`~levitpose_lite.first_look.min_confident_keypoints`).
+      see :func:`~levitpose_lite.box_refinement.min_confident_keypoints`).
 """
 import json
 import time
@@ -26,13 +26,14 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .box_refinement import min_confident_keypoints
 from .boxes import box_iou, keypoints_to_boxes
-from .first_look import min_confident_keypoints
-from .matching import keypoint_sigmas, oks_matrix
+from .matching import greedy_match, keypoint_sigmas, oks_matrix
 
 __all__ = [
     'MATCH_OKS', 'MAX_NOISE', 'FrameTruth', 'load_truth', 'check_truth',
-    'Oracle', 'overlap_truth', 'track_similarity', 'evaluate', 'combine'
+    'Oracle', 'overlap_truth', 'track_similarity', 'evaluate', 'combine',
+    'GT_IOU_THR', 'count_id_switches'
 ]
 
 #: Least OKS between a tracked and a true pose for them to match (the
@@ -43,6 +44,9 @@ MAX_NOISE = 0.5
 #: Least box IoU between a queried box and the true person whose pose the
 #: oracle returns; below it the box holds no one (all scores 0).
 ORACLE_MIN_IOU = 0.1
+#: Least IoU between a true box and the tracked box matched to that person
+#: by :func:`count_id_switches`.
+GT_IOU_THR = 0.3
 
 
 @dataclass
@@ -464,3 +468,41 @@ def combine(runs: Sequence[Dict[str, object]]) -> Dict[str, float]:
         for k in ('IDSW', 'Frag', 'CLR_TP', 'CLR_FN', 'CLR_FP')
     })
     return figures
+
+
+def count_id_switches(results: Sequence[List[dict]],
+                      gt_frames: Sequence[dict]) -> Tuple[int, float]:
+    """Identity switches of a tracker run on a video with true boxes, and
+    the share of true persons tracked (a quick check beside
+    :func:`evaluate`, for runs with real models).
+
+    Each true person is matched per frame to the tracked box of highest
+    IoU (at least :data:`GT_IOU_THR`, one-to-one, greedy); a switch is a
+    change of its matched track id (the MOT convention). A frame where a
+    person is not matched is not a switch.
+
+    Args:
+        results (Sequence[list[dict]]): The tracker's people per frame,
+            each with ``bbox`` and ``track_id``.
+        gt_frames (Sequence[dict]): ``{'boxes': [[x1, y1, x2, y2], ...]}``
+            per frame, persons in the same order in every frame (as
+            ``make_pan_video.py`` writes them).
+
+    Returns:
+        tuple[int, float]: Switches, and the fraction of (frame, person)
+        pairs matched to a track.
+    """
+    last, switches, matched, total = {}, 0, 0, 0
+    for people, gt in zip(results, gt_frames):
+        gt_boxes = np.asarray(gt['boxes'], np.float32).reshape(-1, 4)
+        total += len(gt_boxes)
+        if not people or not len(gt_boxes):
+            continue
+        boxes = np.stack([p['bbox'] for p in people])
+        for person, track in greedy_match(
+                box_iou(gt_boxes, boxes), GT_IOU_THR):
+            track_id = people[track]['track_id']
+            switches += person in last and last[person] != track_id
+            last[person] = track_id
+            matched += 1
+    return switches, matched / max(total, 1)

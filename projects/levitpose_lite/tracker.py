@@ -10,7 +10,7 @@ keypoints grown by 1.25. Per frame:
    last per-frame motion, times the frames since) and proposes their box;
 2. on detection frames, the detected boxes join the proposals; those
    overlapping no proposal by more than ``merge_iou_thr`` (likely new
-   people) are also refined by pose (:mod:`.first_look`). No box is
+   people) are also refined by pose (:mod:`.box_refinement`). No box is
    dropped for its overlap alone: two people who overlap are two poses;
 3. one batched ``pose`` call estimates every person of the frame;
 4. poses with mostly unconfident keypoints are dropped, and of poses on
@@ -35,10 +35,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .box_refinement import (REFINE_PADDING, REFINE_ROUNDS, PoseFn,
+                             confident_poses, dedupe_poses, refine_boxes)
 from .boxes import (box_iou, clip_boxes, keypoint_areas, keypoints_to_boxes,
                     usable_boxes)
-from .first_look import (REFINE_PADDING, REFINE_ROUNDS, PoseFn,
-                         confident_poses, dedupe_poses, refine_boxes)
 from .matching import MATCHERS, pose_similarity
 from .smoothing import OneEuroFilter
 
@@ -153,8 +153,8 @@ class PoseTracker:
             Defaults to None (:data:`SMOOTHING`).
         fps (float): Frame rate, for the filter's time when ``__call__``
             gets no timestamp. Defaults to 30.
-        refine (bool): Refine new people's boxes by pose (see
-            :mod:`.first_look`). Defaults to True.
+        box_refinement (bool): Refine new people's boxes by pose (see
+            :mod:`.box_refinement`). Defaults to True.
         refine_padding (float): Defaults to :data:`REFINE_PADDING`.
         refine_rounds (int): Defaults to :data:`REFINE_ROUNDS`.
         sigmas (Sequence[float], optional): OKS sigmas. Defaults to None
@@ -182,7 +182,7 @@ class PoseTracker:
                  smooth: bool = True,
                  smoothing: Optional[dict] = None,
                  fps: float = 30.,
-                 refine: bool = True,
+                 box_refinement: bool = True,
                  refine_padding: float = REFINE_PADDING,
                  refine_rounds: int = REFINE_ROUNDS,
                  sigmas: Optional[Sequence[float]] = None,
@@ -214,7 +214,7 @@ class PoseTracker:
         self.dedup_oks_thr = dedup_oks_thr
         self.smooth = smooth
         self.fps = float(fps)
-        self.refine = refine
+        self.box_refinement = box_refinement
         self.refine_padding = refine_padding
         self.refine_rounds = refine_rounds
         self.sigmas = sigmas
@@ -268,7 +268,7 @@ class PoseTracker:
         scores = np.asarray(scores, np.float32).reshape(-1)
         usable = usable_boxes(boxes)
         boxes, scores = boxes[usable], scores[usable]
-        if self.refine and len(boxes):
+        if self.box_refinement and len(boxes):
             fresh = np.ones(len(boxes), bool)
             if len(proposals):
                 fresh = box_iou(boxes, proposals).max(1) <= self.merge_iou_thr

@@ -1,5 +1,4 @@
 """Fixtures of the demo tests: run the demo as a user would."""
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -24,13 +23,10 @@ def run_demo(*args, cwd=None) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope='session')
-def demo_module():
+def demo_module(load_tool):
     """The demo script imported as a module (to call ``main`` in-process).
     """
-    spec = importlib.util.spec_from_file_location('topdown_demo', DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('demo/topdown_demo_with_mmdet.py')
 
 
 @pytest.fixture(scope='session')

@@ -1,7 +1,6 @@
 """The speed benchmark: model selection, published accuracy, round-robin
 timing, the table's arithmetic and the CLI's outputs and errors."""
 import csv
-import importlib.util
 from types import SimpleNamespace
 
 import pytest
@@ -15,12 +14,8 @@ MBV2 = ('mmpose::body_2d_keypoint/topdown_heatmap/mpii/'
 
 
 @pytest.fixture(scope='module')
-def tool(repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_tool', repo_root / 'tools/analysis_tools/benchmark.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def tool(load_tool):
+    return load_tool('tools/analysis_tools/benchmark.py')
 
 
 def test_every_benchmark_config_exists(repo_root):

@@ -1,6 +1,4 @@
 """``tools/deployment/pytorch2onnx.py``: exports, checks, fails clearly."""
-import importlib.util
-
 import pytest
 
 OTHER_CONFIG = ('configs/body_2d_keypoint/topdown_heatmap/mpii/'
@@ -8,12 +6,8 @@ OTHER_CONFIG = ('configs/body_2d_keypoint/topdown_heatmap/mpii/'
 
 
 @pytest.fixture(scope='module')
-def tool(repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'pytorch2onnx', repo_root / 'tools/deployment/pytorch2onnx.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def tool(load_tool):
+    return load_tool('tools/deployment/pytorch2onnx.py')
 
 
 def test_exports_and_prints_the_difference(tool, levitpose_t_config,

@@ -138,15 +138,32 @@ def test_missing_openvino_is_one_line_in_the_tools(repo_root, coco_samples,
     ]
 
 
-def test_simcc_models_are_refused(levitpose_t_coco, tmp_path):
+def _relabelled(onnx_path, tmp_path, **metadata):
     import onnx
-    model = onnx.load(levitpose_t_coco[2])
-    entry = model.metadata_props.add()
-    entry.key, entry.value = 'decoder', 'simcc'
-    path = tmp_path / 'simcc.onnx'
+    model = onnx.load(onnx_path)
+    for key, value in metadata.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    path = tmp_path / 'relabelled.onnx'
     onnx.save(model, str(path))
-    with pytest.raises(ValueError, match="'simcc' model"):
-        TopDownPoseONNX(str(path))
+    return str(path)
+
+
+def test_unknown_decoders_are_refused(levitpose_t_coco, tmp_path):
+    path = _relabelled(levitpose_t_coco[2], tmp_path, decoder='regression')
+    with pytest.raises(
+            ValueError,
+            match="'regression' model; levitpose_lite "
+            'decodes heatmap and simcc models'):
+        TopDownPoseONNX(path)
+
+
+def test_simcc_models_need_their_split(levitpose_t_coco, tmp_path):
+    path = _relabelled(levitpose_t_coco[2], tmp_path, decoder='simcc')
+    with pytest.raises(
+            ValueError, match='SimCC model without a valid '
+            'simcc_split'):
+        TopDownPoseONNX(path)
 
 
 def test_int8_file_records_its_settings(int8_model):

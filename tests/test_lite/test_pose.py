@@ -1,5 +1,7 @@
-"""``TopDownPoseONNX``: parity with MMPose's pipeline, one batched session
-call, clear errors, and a torch-free import."""
+"""``TopDownPoseONNX``: parity with MMPose's pipeline for heatmap and SimCC
+models (RTMPose exported by ``export_simcc_onnx.py``; the decoder picked by
+the model's metadata), one batched session call, clear errors, and a
+torch-free import."""
 import subprocess
 import sys
 
@@ -10,6 +12,8 @@ import pytest
 from levitpose_lite import TopDownPoseONNX
 
 HEAVY_MODULES = ('torch', 'mmcv', 'mmengine', 'mmpose', 'mmdet')
+RTMPOSE_T = ('mmpose::body_2d_keypoint/rtmpose/coco/'
+             'rtmpose-t_8xb256-420e_coco-256x192.py')
 
 
 def test_import_leaves_torch_and_mm_packages_unloaded():
@@ -25,15 +29,28 @@ def test_import_leaves_torch_and_mm_packages_unloaded():
     assert result.stdout.strip() == ''
 
 
-def test_keypoints_match_mmpose_pipeline(coco_samples, levitpose_t_coco):
+@pytest.mark.parametrize(
+    'model, decoder, input_size, score_tol',
+    [
+        ('levitpose_t_coco', 'heatmap', (256, 256), dict(atol=1e-4)),
+        # SimCC logits are large (about 8): a relative tolerance
+        pytest.param(
+            'rtmpose_t',
+            'simcc', (192, 256),
+            dict(rtol=1e-4),
+            marks=pytest.mark.slow),
+    ])
+def test_keypoints_match_mmpose_pipeline(request, coco_samples, model, decoder,
+                                         input_size, score_tol):
     from mmpose.apis import inference_topdown, init_model
-    config, checkpoint, onnx_path = levitpose_t_coco
+    config, checkpoint, onnx_path = request.getfixturevalue(model)
     model = init_model(
         config,
         checkpoint,
         device='cpu',
         cfg_options=dict(model=dict(test_cfg=dict(flip_test=False))))
-    lite = TopDownPoseONNX(onnx_path, input_size=(256, 256))
+    lite = TopDownPoseONNX(onnx_path, input_size=input_size)
+    assert lite.decoder == decoder
     for image_path, boxes, _ in coco_samples:
         image = cv2.imread(str(image_path))
         keypoints, scores = lite(image, boxes)
@@ -44,7 +61,7 @@ def test_keypoints_match_mmpose_pipeline(coco_samples, levitpose_t_coco):
             [s.pred_instances.keypoint_scores for s in samples])
         assert keypoints.shape == expected.shape
         assert np.abs(keypoints - expected).max() <= 0.5
-        np.testing.assert_allclose(scores, expected_scores, atol=1e-4)
+        np.testing.assert_allclose(scores, expected_scores, **score_tol)
 
 
 def test_one_batched_session_run(coco_samples, levitpose_t_coco):
@@ -145,3 +162,40 @@ def test_missing_onnxruntime_gives_install_hint(monkeypatch, levitpose_t_coco):
     monkeypatch.setitem(sys.modules, 'onnxruntime', None)
     with pytest.raises(ImportError, match='pip install onnxruntime'):
         TopDownPoseONNX(levitpose_t_coco[2])
+
+
+@pytest.fixture(scope='module')
+def rtmpose_t(repo_root, tmp_path_factory):
+    """``(config, checkpoint, onnx)``: RTMPose-t with seeded random weights
+    (random initialisation: timing only), exported by the tool."""
+    import torch
+    from mmpose.apis import init_model
+
+    from levitpose.deploy import resolve_config
+    torch.manual_seed(0)
+    config = resolve_config(RTMPOSE_T)
+    work = tmp_path_factory.mktemp('rtmpose')
+    checkpoint = work / 'rtmpose-t_random.pth'
+    model = init_model(config, None, device='cpu')
+    torch.save({'state_dict': model.state_dict()}, str(checkpoint))
+    onnx_file = work / 'rtmpose-t.onnx'
+    result = subprocess.run([
+        sys.executable,
+        str(repo_root / 'tools/deployment/export_simcc_onnx.py'), RTMPOSE_T,
+        str(checkpoint), '--output-file',
+        str(onnx_file)
+    ],
+                            cwd=repo_root,
+                            capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    return config, str(checkpoint), str(onnx_file)
+
+
+def test_simcc_model_metadata_picks_the_decoder(rtmpose_t, coco_samples):
+    pose = TopDownPoseONNX(rtmpose_t[2], max_batch_size=1)
+    image_path, boxes, _ = max(coco_samples, key=lambda s: len(s[1]))
+    keypoints, scores = pose(cv2.imread(str(image_path)), boxes)
+    assert pose.decoder == 'simcc'
+    assert keypoints.shape == (len(boxes), 17, 2)
+    assert scores.shape == (len(boxes), 17)

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from mmpose.codecs import MSRAHeatmap
 
-from levitpose_lite import (bbox_xyxy_to_cs, decode_heatmaps, fix_aspect_ratio,
-                            get_warp_matrix, keypoints_to_image)
+from levitpose_lite import (bbox_xyxy_to_cs, decode_heatmaps, decode_simcc,
+                            fix_aspect_ratio, get_warp_matrix,
+                            keypoints_to_image)
 
 INPUT_SIZE, HEATMAP_SIZE = (192, 256), (48, 64)
 
@@ -70,3 +71,25 @@ def test_decode_matches_msra_heatmap_on_model_output(coco_samples,
 def test_decode_rejects_3d_heatmaps():
     with pytest.raises(ValueError, match='N, K, H, W'):
         decode_heatmaps(np.zeros((17, 64, 48), np.float32), INPUT_SIZE)
+
+
+def test_decode_simcc_matches_simcc_label_on_encoded_keypoints(coco_samples):
+    from mmpose.codecs import SimCCLabel
+    codec = SimCCLabel(INPUT_SIZE, sigma=(4.9, 5.66), simcc_split_ratio=2.0)
+    keypoints = np.concatenate([kpts for _, _, kpts in coco_samples])
+    # real visibility, locations anywhere in the crop
+    in_crop = np.random.default_rng(0).uniform(0, INPUT_SIZE,
+                                               (len(keypoints), 17, 2))
+    encoded = codec.encode(in_crop, (keypoints[..., 2] > 0) * 1.)
+    simcc_x = encoded['keypoint_x_labels']  # (N, K, Wx)
+    simcc_y = encoded['keypoint_y_labels']
+    joined = np.concatenate([simcc_x, simcc_y], -1)[:, :, None]
+    locs, scores = decode_simcc(joined, simcc_x.shape[-1], 2.0)
+    expected, expected_scores = codec.decode(simcc_x, simcc_y)
+    np.testing.assert_allclose(locs, expected, atol=1e-5)
+    np.testing.assert_allclose(scores, expected_scores, atol=1e-6)
+
+
+def test_decode_simcc_rejects_an_unsplittable_output():
+    with pytest.raises(ValueError, match=r'\(N, K, 1, Wx \+ Wy\)'):
+        decode_simcc(np.zeros((1, 17, 1, 100)), 100, 2.0)

@@ -219,3 +219,21 @@ def test_frame_truth_select_keeps_order():
         np.array([4, 5]), np.zeros((2, 4)), np.zeros((2, 3, 2)),
         np.ones((2, 3), bool))
     assert frame.select([1]).ids.tolist() == [5]
+
+
+def test_id_switches_are_counted_per_ground_truth_person():
+    box_a, box_b = [0, 0, 10, 20], [50, 0, 60, 20]
+    gt = [dict(boxes=[box_a, box_b])] * 4
+
+    def person(track_id, box):
+        return dict(track_id=track_id, bbox=np.array(box, np.float32))
+
+    results = [
+        [person(0, box_a), person(1, box_b)],
+        [person(0, box_a)],  # b missed: not a switch
+        [person(0, box_a), person(1, box_b)],
+        [person(2, box_a), person(1, box_b)],  # a switched to id 2
+    ]
+    switches, tracked = track_eval.count_id_switches(results, gt)
+    assert switches == 1
+    assert tracked == pytest.approx(7 / 8)

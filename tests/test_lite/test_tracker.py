@@ -1,12 +1,19 @@
 """``PoseTracker`` on synthetic people: stable ids through crossings and
 missed detections, new (never reused) ids after a drop, the detection
 interval, smoothing and one batched pose call per frame."""
+import json
+
 import numpy as np
 import pytest
 from synthetic_people import World, run
 
+from levitpose_lite import TopDownPoseONNX
 from levitpose_lite.matching import greedy_match, pose_similarity
 from levitpose_lite.tracker import PoseTracker
+from levitpose_lite.video import read_frames
+
+PAN_VIDEO = 'demo/resources/crowdpose_103319_pan.mp4'
+PAN_GT = 'demo/resources/crowdpose_103319_pan.json'
 
 
 def walker(x0, y, height, speed, frames=None):
@@ -234,3 +241,36 @@ def test_unknown_matching_raises():
     world = World({})
     with pytest.raises(ValueError, match='matching must be one of'):
         make_tracker(world, matching='nearest')
+
+
+def test_batched_and_per_person_pose_agree_on_the_video(
+        repo_root, levitpose_t_coco):
+    gt = json.loads((repo_root / PAN_GT).read_text())['frames']
+    frames, _ = read_frames(str(repo_root / PAN_VIDEO), 4)
+    pose = TopDownPoseONNX(levitpose_t_coco[2])
+    runs = []
+    for batched in (True, False):
+        state = dict(frame=0)
+
+        def detector(image):
+            boxes = np.array(gt[state['frame']]['boxes'], np.float32)
+            return boxes, np.ones(len(boxes), np.float32)
+
+        # random weights: keep every pose, however unconfident
+        tracker = PoseTracker(
+            detector,
+            pose,
+            kpt_thr=-1e9,
+            batched=batched,
+            box_refinement=False)
+        results = []
+        for i, frame in enumerate(frames):
+            state['frame'] = i
+            results.append(tracker(frame))
+        runs.append(results)
+    for batched, single in zip(*runs):
+        assert len(batched) == len(single) > 0
+        for a, b in zip(batched, single):
+            assert a['track_id'] == b['track_id']
+            np.testing.assert_allclose(
+                a['keypoints'], b['keypoints'], atol=1e-3)

@@ -1,5 +1,4 @@
 """tools/setup_env.py: the environment builder behind `make test/demo`."""
-import importlib.util
 import re
 import subprocess
 import sys
@@ -12,12 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope='module')
-def setup_env():
-    spec = importlib.util.spec_from_file_location(
-        'setup_env', ROOT / 'tools' / 'setup_env.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def setup_env(load_tool):
+    return load_tool('tools/setup_env.py')
 
 
 def test_current_env_is_a_fast_no_op():

@@ -22,12 +22,15 @@ setting) and ``track_eval.png`` (people-frames found and keypoint errors
 against noise). Exit status: 2 for a usage error, 1 for an unreadable or
 mismatched video or annotation.
 """
+import argparse
+import functools
 import os
 import os.path as osp
 import sys
 import tempfile
 
-from levitpose_lite.cli import ToolParser
+from levitpose_lite.cli import ToolParser, command_line, run_tool
+from levitpose_lite.errors import InvalidInputError, check_file, first_line
 
 COLUMNS = (('video', 'video'), ('noise % of height', 'noise'), ('detection',
                                                                 'interval'),
@@ -109,22 +112,11 @@ def parse_args(argv=None):
 
 def video_shape(path: str):
     """Frame count, width, height and fps of a video, by reading it."""
-    import cv2
-    capture = cv2.VideoCapture(path)
-    if not capture.isOpened():
-        raise ValueError(f'cannot open video {path}')
-    fps = capture.get(cv2.CAP_PROP_FPS) or 30.
-    count, size = 0, None
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        count += 1
-        size = frame.shape[1], frame.shape[0]
-    capture.release()
-    if not count:
-        raise ValueError(f'no frame could be read from {path}')
-    return count, size[0], size[1], fps
+    from levitpose_lite.video import open_video, video_frames
+    info = open_video(path)
+    count = sum(
+        frame is not None for frame in video_frames(path, info.num_frames))
+    return (count, *info.frame_size, info.fps)
 
 
 def load_sources(args):
@@ -135,6 +127,7 @@ def load_sources(args):
     sources = []
     for i, video in enumerate(args.videos):
         gt = args.gt[i] if args.gt else osp.splitext(video)[0] + '.json'
+        check_file(gt, 'ground truth')
         count, width, height, fps = video_shape(video)
         frames, size = load_truth(gt)
         check_truth(frames, size, count, width, height, gt)
@@ -218,8 +211,23 @@ def write_plot(rows, path: str, title: str) -> None:
     plt.close(fig)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def write_results(out_dir: str, text: str, everything: str, plotted,
+                  title: str) -> None:
+    """Write the tables and the plot to ``out_dir``, all or none."""
+    os.makedirs(out_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+        write_plot(plotted, osp.join(tmp, 'track_eval.png'), title)
+        with open(osp.join(tmp, 'track_eval.md'), 'w') as f:
+            f.write(text)
+        with open(osp.join(tmp, 'track_eval_videos.md'), 'w') as f:
+            f.write(everything)
+        for name in ('track_eval.md', 'track_eval_videos.md',
+                     'track_eval.png'):
+            os.replace(osp.join(tmp, name), osp.join(out_dir, name))
+
+
+def track_eval(args: argparse.Namespace, command: str) -> None:
+    """Track every source in every setting; write the tables and plot."""
     from levitpose_lite.track_eval import combine, evaluate
     from levitpose_lite.tracker import SMOOTHING
     smoothing = dict(SMOOTHING)
@@ -228,8 +236,7 @@ def main(argv=None) -> int:
     try:
         sources = load_sources(args)
     except (OSError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+        raise InvalidInputError(first_line(err)) from err
     rows, summary = [], []
     for noise in args.noise:
         for interval in args.intervals:
@@ -256,8 +263,6 @@ def main(argv=None) -> int:
                             combine(runs),
                             video=f'all {len(runs)} videos',
                             **setting))
-    command = 'python tools/analysis_tools/track_eval.py ' + ' '.join(
-        argv if argv is not None else sys.argv[1:])
     import trackeval
     header = (f'`{command}`\n\nOracle inputs (true boxes and keypoints with '
               'Gaussian noise of the given share of the person height); '
@@ -273,23 +278,22 @@ def main(argv=None) -> int:
         if r['miss'] == args.miss_rates[0] and r['video'] == (
             summary or rows)[0]['video']
     ]
-    os.makedirs(args.out_dir, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=args.out_dir) as tmp:
-        write_plot(
-            plotted, osp.join(tmp, 'track_eval.png'),
+    try:
+        write_results(
+            args.out_dir, text, everything, plotted,
             f"{plotted[0]['video']}, missed detections "
             f"{args.miss_rates[0]:g}")
-        with open(osp.join(tmp, 'track_eval.md'), 'w') as f:
-            f.write(text)
-        with open(osp.join(tmp, 'track_eval_videos.md'), 'w') as f:
-            f.write(everything)
-        for name in ('track_eval.md', 'track_eval_videos.md',
-                     'track_eval.png'):
-            os.replace(osp.join(tmp, name), osp.join(args.out_dir, name))
+    except OSError as err:
+        raise InvalidInputError(
+            f'--out-dir {args.out_dir}: {err.strerror}') from err
     print(text)
     print(f'wrote track_eval.md, track_eval_videos.md and track_eval.png to '
           f'{args.out_dir}')
-    return 0
+
+
+def main(argv=None) -> int:
+    command = command_line('tools/analysis_tools/track_eval.py', argv)
+    return run_tool(functools.partial(track_eval, parse_args(argv), command))
 
 
 if __name__ == '__main__':

@@ -8,10 +8,10 @@ over the whole video; frames are decoded beforehand, so frames/s counts
 detection + pose + tracking + smoothing. The configurations take turns on
 every frame, so changes of the machine's load affect them alike. When the
 video has a ground-truth file (``<video>.json`` from
-``tools/misc/make_pan_video.py``), identity
-switches are counted: each ground-truth person is matched per frame to the
-tracked box of highest IoU (at least 0.3, one-to-one, greedy) and a switch
-is a change of its matched track id (the MOT convention).
+``tools/misc/make_pan_video.py``), identity switches are counted
+(:func:`levitpose_lite.track_eval.count_id_switches`: each ground-truth
+person is matched per frame to the tracked box of highest IoU, and a switch
+is a change of its matched track id, the MOT convention).
 
 Example::
 
@@ -31,24 +31,30 @@ Two other measurements, which need no ONNX model:
   with the demo's video settings on every ``--every``-th frame, and reports
   ms per frame and the true people (``<video>.json``) each finds (a box of
   IoU >= 0.3); writes ``detectors.md``.
+
+Errors: one ``error:`` line, exit status 2 (usage) or 1 (an unreadable
+video, model or ground truth).
 """
 import argparse
+import functools
 import json
 import os
 import os.path as osp
 import sys
 import time
 
+from levitpose_lite.cli import ToolParser, command_line, run_tool
+from levitpose_lite.errors import (InvalidInputError, UsageError, check_file,
+                                   first_line)
+
 DEFAULT_VIDEO = osp.join('demo', 'resources', 'crowdpose_103319_pan.mp4')
-#: Least IoU between a ground-truth box and a tracked box of that person.
-GT_IOU_THR = 0.3
 # tqdm shows s/frame below 1 frame/s; always show frames/second
 PROGRESS_FORMAT = ('{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} '
                    '[{elapsed}<{remaining}, {rate_noinv_fmt}]')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolParser(
         description='Tracked video pose: frames/s and id switches.')
     parser.add_argument(
         'onnx',
@@ -114,59 +120,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def read_frames(path: str, max_frames=None):
-    """All (or the first ``max_frames``) frames of a video, and its fps."""
-    import cv2
-    capture = cv2.VideoCapture(path)
-    if not capture.isOpened():
-        raise ValueError(f'cannot open video {path}')
-    fps = capture.get(cv2.CAP_PROP_FPS) or 30.
-    frames = []
-    while max_frames is None or len(frames) < max_frames:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
-    if not frames:
-        raise ValueError(f'no frame could be read from {path}')
-    return frames, fps
-
-
-def count_id_switches(results, gt_frames):
-    """Identity switches and the share of ground-truth persons tracked.
+class TrackerRun:
+    """One configuration's run over the video: a fresh tracker, its
+    results, its time and its model calls.
 
     Args:
-        results (list[list[dict]]): The tracker's output per frame.
-        gt_frames (list[dict]): ``{'boxes': [[x1, y1, x2, y2], ...]}`` per
-            frame, persons in the same order in every frame.
-
-    Returns:
-        tuple[int, float]: Switches, and the fraction of (frame, person)
-        pairs matched to a track.
+        detector (Callable): ``detector(image) -> (boxes, scores)``.
+        pose (Callable): ``pose(image, boxes) -> (keypoints, scores)``.
+        interval (int): The tracker's detection interval.
+        batched (bool): All people of a frame in one pose call, or one call
+            per person.
+        kpt_thr (float): The tracker's keypoint threshold.
+        fps (float): The video's frame rate (for smoothing).
     """
-    import numpy as np
-
-    from levitpose_lite.boxes import box_iou
-    from levitpose_lite.matching import greedy_match
-    last, switches, matched, total = {}, 0, 0, 0
-    for people, gt in zip(results, gt_frames):
-        gt_boxes = np.asarray(gt['boxes'], np.float32).reshape(-1, 4)
-        total += len(gt_boxes)
-        if not people or not len(gt_boxes):
-            continue
-        boxes = np.stack([p['bbox'] for p in people])
-        for person, track in greedy_match(
-                box_iou(gt_boxes, boxes), GT_IOU_THR):
-            track_id = people[track]['track_id']
-            switches += person in last and last[person] != track_id
-            last[person] = track_id
-            matched += 1
-    return switches, matched / max(total, 1)
-
-
-class Config:
-    """One configuration: a fresh tracker, its results, time and calls."""
 
     def __init__(self, detector, pose, interval: int, batched: bool,
                  kpt_thr: float, fps: float) -> None:
@@ -292,14 +258,17 @@ def compare_detectors(args, command: str) -> str:
 
     from levitpose.demo_app import HOGPersonDetector, VideoHOGPersonDetector
     from levitpose_lite.boxes import box_iou
+    from levitpose_lite.track_eval import GT_IOU_THR
+    from levitpose_lite.video import read_frames
     cv2.setNumThreads(args.threads)
     frames, _ = read_frames(args.video, args.max_frames)
     gt_path = args.gt or osp.splitext(args.video)[0] + '.json'
     with open(gt_path) as f:
         gt = json.load(f)['frames']
     if len(gt) < len(frames):
-        raise ValueError(f'{gt_path} annotates {len(gt)} frames but the '
-                         f'video has {len(frames)}')
+        raise InvalidInputError(
+            f'{gt_path} annotates {len(gt)} frames but the '
+            f'video has {len(frames)}')
     picked = range(0, len(frames), args.every)
     lines = [
         f'`{command}`', '', f'{len(picked)} frames of '
@@ -338,48 +307,60 @@ def write_text(out_dir: str, name: str, text: str) -> None:
     print(f'wrote {name} to {out_dir}')
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def _check_args(args) -> None:
+    """Raise the first usage error of ``args``."""
     for name, values in (('--intervals', args.intervals), ('--threads',
                                                            [args.threads]),
                          ('--max-frames', [args.max_frames
                                            or 1]), ('--repeat', [args.repeat]),
                          ('--every', [args.every])):
         if min(values) < 1:
-            print(f'error: {name} must be >= 1', file=sys.stderr)
-            return 2
-    command = 'python tools/analysis_tools/video_benchmark.py ' + ' '.join(
-        argv if argv is not None else sys.argv[1:])
+            raise UsageError(f'{name} must be >= 1')
     if args.demo or args.compare_detectors:
         if args.onnx is not None or (args.demo and args.compare_detectors):
-            print(
-                'error: --demo and --compare-detectors take no ONNX model '
-                'and not each other',
-                file=sys.stderr)
-            return 2
-        try:
-            if args.demo:
-                write_text(args.out_dir, 'demo_speed.md',
-                           demo_speed(args, command))
-            else:
-                write_text(args.out_dir, 'detectors.md',
-                           compare_detectors(args, command))
-        except (OSError, ValueError, KeyError) as err:
-            print(f'error: {err}', file=sys.stderr)
-            return 1
-        return 0
-    if args.onnx is None:
-        print(
-            'error: the ONNX pose model is required (see --help)',
-            file=sys.stderr)
-        return 2
+            raise UsageError('--demo and --compare-detectors take no ONNX '
+                             'model and not each other')
+    elif args.onnx is None:
+        raise UsageError('the ONNX pose model is required (see --help)')
+
+
+def _other_measurement(args, command: str) -> None:
+    """``--demo`` or ``--compare-detectors``."""
+    try:
+        if args.demo:
+            write_text(args.out_dir, 'demo_speed.md',
+                       demo_speed(args, command))
+        else:
+            write_text(args.out_dir, 'detectors.md',
+                       compare_detectors(args, command))
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise InvalidInputError(first_line(err)) from err
+
+
+def benchmark(args: argparse.Namespace, command: str) -> None:
+    """Run every configuration over the video; write the table and plot."""
+    _check_args(args)
+    try:
+        os.makedirs(args.out_dir, exist_ok=True)
+    except OSError as err:
+        raise InvalidInputError(
+            f'--out-dir {args.out_dir}: {err.strerror}') from err
+    if args.demo or args.compare_detectors:
+        return _other_measurement(args, command)
     import onnxruntime
     from tqdm import tqdm
 
     from levitpose_lite import TopDownPoseONNX
     from levitpose_lite.detectors import (HOGFallbackPersonDetector,
                                           ONNXPersonDetector)
+    from levitpose_lite.track_eval import count_id_switches
+    from levitpose_lite.video import read_frames
+    check_file(args.onnx, 'ONNX model')
+    if args.det_onnx:
+        check_file(args.det_onnx, '--det-onnx')
     gt_path = args.gt or osp.splitext(args.video)[0] + '.json'
+    if args.gt:
+        check_file(args.gt, '--gt')
     try:
         frames, fps = read_frames(args.video, args.max_frames)
         pose = TopDownPoseONNX(args.onnx, num_threads=args.threads)
@@ -390,32 +371,31 @@ def main(argv=None) -> int:
         if args.gt or osp.isfile(gt_path):
             with open(gt_path) as f:
                 gt = json.load(f)['frames']
-    except (OSError, ValueError, KeyError, ImportError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    configs = [
-        Config(detector, pose, interval, batched, args.kpt_thr, fps)
+    except (OSError, ValueError, KeyError, TypeError, ImportError) as err:
+        raise InvalidInputError(first_line(err)) from err
+    runs = [
+        TrackerRun(detector, pose, interval, batched, args.kpt_thr, fps)
         for interval in args.intervals for batched in (True, False)
     ]
     # every frame goes through all configurations in turn, so that changes
     # of the machine's load during the run affect them all alike
     for frame in tqdm(
             frames, desc='frames', unit='frame', bar_format=PROGRESS_FORMAT):
-        for config in configs:
-            config(frame)
+        for run in runs:
+            run(frame)
     rows = []
-    for config in configs:
+    for run in runs:
         switches, tracked = (
-            count_id_switches(config.results, gt) if gt else ('n/a', 'n/a'))
+            count_id_switches(run.results, gt) if gt else ('n/a', 'n/a'))
         rows.append(
             dict(
-                detection=config.detection,
-                pose_calls=config.mode,
-                fps=len(frames) / config.seconds,
-                ms=1000 * config.seconds / len(frames),
-                people=sum(map(len, config.results)) / len(frames),
-                runs_per_frame=config.calls['pose'] / len(frames),
-                detector_runs=config.calls['detector'],
+                detection=run.detection,
+                pose_calls=run.mode,
+                fps=len(frames) / run.seconds,
+                ms=1000 * run.seconds / len(frames),
+                people=sum(map(len, run.results)) / len(frames),
+                runs_per_frame=run.calls['pose'] / len(frames),
+                detector_runs=run.calls['detector'],
                 id_switches=switches,
                 tracked=tracked))
     machine = (f'{len(frames)} frames of {osp.basename(args.video)}; '
@@ -432,7 +412,11 @@ def main(argv=None) -> int:
     print(text)
     print(f'wrote video_benchmark.md and video_benchmark.png to '
           f'{args.out_dir}')
-    return 0
+
+
+def main(argv=None) -> int:
+    command = command_line('tools/analysis_tools/video_benchmark.py', argv)
+    return run_tool(functools.partial(benchmark, parse_args(argv), command))
 
 
 if __name__ == '__main__':

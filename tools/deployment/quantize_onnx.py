@@ -18,11 +18,13 @@ printed. Errors: one ``error:`` line, exit status 2 (usage) or 1 (a missing
 or unusable model or data, or an int8 model that fails its check).
 """
 import argparse
+import functools
 import os
 import sys
-from typing import Tuple
 
-from levitpose_lite.cli import ToolParser
+from levitpose_lite.cli import ToolParser, run_tool
+from levitpose_lite.errors import (InvalidInputError, ToolError, UsageError,
+                                   check_file, first_line)
 
 #: Least share of keypoints whose int8 heatmap maximum must lie within one
 #: heatmap pixel of fp32's on the calibration crops (``--min-agreement``).
@@ -90,42 +92,29 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _fail(message: str, code: int) -> int:
-    print(f'error: {message}', file=sys.stderr)
-    return code
-
-
-def _check_args(args) -> Tuple[str, int]:
-    """The first problem of ``args`` and its exit status, or ``('', 0)``:
-    2 for the command line itself, 1 for a path that names nothing."""
+def _check_args(args) -> None:
+    """Raise the first problem of ``args``: usage (2) or a path (1)."""
     out_dir = os.path.dirname(os.path.abspath(args.output_file))
-    for problem, code in (
-        (not os.path.isdir(out_dir)
-         and f'--output-file: the folder {out_dir} does not exist', 2),
-        (os.path.abspath(args.output_file) == os.path.abspath(args.model)
-         and '--output-file must differ from the input model', 2),
-        (args.max_crops < 1
-         and f'--max-crops must be >= 1, got {args.max_crops}', 2),
-        (not 0. <= args.min_agreement <= 1.
-         and f'--min-agreement must be in [0, 1], got {args.min_agreement}',
-         2),
-        (not os.path.isfile(args.model)
-         and f'ONNX model {args.model} does not exist', 1),
-        (not os.path.isdir(args.calib_dir)
-         and f'--calib-dir {args.calib_dir} is not a folder', 1),
-        (args.ann_file and not os.path.isfile(args.ann_file)
-         and f'--ann-file {args.ann_file} does not exist', 1),
-    ):
-        if problem:
-            return problem, code
-    return '', 0
+    if not os.path.isdir(out_dir):
+        raise UsageError(f'--output-file: the folder {out_dir} does not exist')
+    if os.path.abspath(args.output_file) == os.path.abspath(args.model):
+        raise UsageError('--output-file must differ from the input model')
+    if args.max_crops < 1:
+        raise UsageError(f'--max-crops must be >= 1, got {args.max_crops}')
+    if not 0. <= args.min_agreement <= 1.:
+        raise UsageError('--min-agreement must be in [0, 1], got '
+                         f'{args.min_agreement}')
+    check_file(args.model, 'ONNX model')
+    if not os.path.isdir(args.calib_dir):
+        raise InvalidInputError(f'--calib-dir {args.calib_dir} is not a '
+                                'folder')
+    if args.ann_file:
+        check_file(args.ann_file, '--ann-file')
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    problem, code = _check_args(args)
-    if problem:
-        return _fail(problem, code)
+def quantize(args: argparse.Namespace) -> None:
+    """Calibrate, quantise, check the int8 model against fp32."""
+    _check_args(args)
     import json
 
     import numpy as np
@@ -146,9 +135,9 @@ def main(argv=None) -> int:
             if args.ann_file else None)
         crops = calibration_crops(fp32, args.calib_dir, boxes, args.max_crops)
     except json.JSONDecodeError as err:
-        return _fail(f'--ann-file is not JSON: {err}', 1)
+        raise InvalidInputError(f'--ann-file is not JSON: {err}') from err
     except (ImportError, ValueError, KeyError, TypeError) as err:
-        return _fail(str(err).strip().splitlines()[0], 1)
+        raise InvalidInputError(first_line(err)) from err
     print(f'int8 settings: {settings.describe()}; scope {args.scope}')
     print(f'calibrating on {len(crops)} person crops from {args.calib_dir}')
     try:
@@ -156,7 +145,8 @@ def main(argv=None) -> int:
                        args.calibrate_method, args.scope)
         int8 = TopDownPoseONNX(args.output_file)
     except (ImportError, ValueError, RuntimeError) as err:
-        return _fail(f'quantisation failed: {str(err).strip()[:300]}', 1)
+        raise ToolError(
+            f'quantisation failed: {first_line(err)[:300]}') from err
     batch = np.concatenate(crops)
     agreement = argmax_agreement(
         fp32.session.run(batch)[0],
@@ -168,10 +158,12 @@ def main(argv=None) -> int:
     print(f'heatmap maxima within 1 px of fp32 on the {len(crops)} '
           f'calibration crops: {100 * agreement:.1f}% of keypoints')
     if agreement < args.min_agreement:
-        return _fail(
-            f'int8 agreement {agreement:.3f} is below --min-agreement '
-            f'{args.min_agreement}', 1)
-    return 0
+        raise ToolError(f'int8 agreement {agreement:.3f} is below '
+                        f'--min-agreement {args.min_agreement}')
+
+
+def main(argv=None) -> int:
+    return run_tool(functools.partial(quantize, parse_args(argv)))
 
 
 if __name__ == '__main__':

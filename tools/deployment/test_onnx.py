@@ -18,7 +18,8 @@ import os
 import sys
 
 from levitpose.cli import ToolParser, add_cfg_options, run_tool
-from levitpose.utils import InvalidInputError, MissingFileError, UsageError
+from levitpose.utils import InvalidInputError, UsageError
+from levitpose_lite.errors import check_file, first_line
 
 BACKENDS = ('onnxruntime', 'openvino')
 OUT_FORMATS = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
@@ -62,8 +63,7 @@ def evaluate(args: argparse.Namespace) -> None:
     if args.out and not args.out.endswith(OUT_FORMATS):
         raise UsageError(f'--out must end with one of {OUT_FORMATS}, got '
                          f'{args.out}')
-    if not os.path.isfile(args.model):
-        raise MissingFileError(f'ONNX model {args.model} does not exist')
+    check_file(args.model, 'ONNX model')
     import mmengine
 
     from levitpose.deploy.onnx_eval import evaluate_onnx
@@ -89,8 +89,7 @@ def evaluate(args: argparse.Namespace) -> None:
               f'of {args.config}')
         metrics = evaluate_onnx(cfg, pose)
     except (ImportError, ValueError, KeyError) as err:
-        lines = str(err).strip().splitlines()
-        raise InvalidInputError(lines[0] if lines else type(err).__name__)
+        raise InvalidInputError(first_line(err)) from err
     for name, value in metrics.items():
         print(f'{name}: {value:.6f}')
     if args.out:

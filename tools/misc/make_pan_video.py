@@ -22,6 +22,7 @@ the photo. Frames are resampled bilinearly and written with OpenCV's
 ``mp4v`` codec.
 """
 import argparse
+import functools
 import json
 import math
 import os.path as osp
@@ -30,12 +31,16 @@ import sys
 import cv2
 import numpy as np
 
+from levitpose_lite.cli import ToolParser, run_tool
+from levitpose_lite.errors import (InvalidInputError, UsageError, check_file,
+                                   first_line)
+
 #: Sideways sway of the camera, as a fraction of the room the zoom leaves.
 SWAY = 0.5
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolParser(
         description='Pan and zoom over a photo to make a test video.')
     parser.add_argument('image', help='the photo')
     parser.add_argument(
@@ -73,7 +78,10 @@ def person_boxes(annotations: str, image: str) -> tuple:
     """The ``(x1, y1, x2, y2)`` boxes of the photo's annotated persons and
     their keypoints ``(N, K, 3)`` (``x, y, v``)."""
     with open(annotations) as f:
-        data = json.load(f)
+        try:
+            data = json.load(f)
+        except json.JSONDecodeError as err:
+            raise ValueError(f'{annotations} is not JSON: {err}') from err
     name = osp.basename(image)
     ids = [i['id'] for i in data['images'] if i['file_name'] == name]
     if not ids:
@@ -90,23 +98,22 @@ def person_boxes(annotations: str, image: str) -> tuple:
     return boxes, keypoints
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def make_video(args: argparse.Namespace) -> None:
+    """Write the video and its ground truth."""
+    if args.frames < 2 or args.fps <= 0 or args.zoom < 1:
+        raise UsageError('need --frames >= 2, --fps > 0 and --zoom >= 1')
+    if min(args.size) < 1:
+        raise UsageError(f'--size must be positive, got {args.size}')
+    check_file(args.image, 'image')
     photo = cv2.imread(args.image)
     if photo is None:
-        print(f'error: cannot read image {args.image}', file=sys.stderr)
-        return 1
-    if args.frames < 2 or args.fps <= 0 or args.zoom < 1:
-        print(
-            'error: need --frames >= 2, --fps > 0 and --zoom >= 1',
-            file=sys.stderr)
-        return 2
+        raise InvalidInputError(f'cannot read image {args.image}')
+    check_file(args.annotations, 'annotations')
     try:
         boxes, keypoints = person_boxes(args.annotations, args.image)
         boxes, keypoints = np.array(boxes), np.array(keypoints, np.float64)
     except (OSError, ValueError, KeyError, TypeError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+        raise InvalidInputError(first_line(err)) from err
     height, width = photo.shape[:2]
     focus = np.concatenate([boxes[:, :2].min(0), boxes[:, 2:].max(0)])
     focus = (focus[:2] + focus[2:]) / 2
@@ -115,8 +122,7 @@ def main(argv=None) -> int:
     writer = cv2.VideoWriter(args.out, cv2.VideoWriter_fourcc(*'mp4v'),
                              args.fps, (out_w, out_h))
     if not writer.isOpened():
-        print(f'error: cannot write {args.out}', file=sys.stderr)
-        return 1
+        raise InvalidInputError(f'cannot write {args.out}')
     frames = []
     for i in range(args.frames):
         matrix = (resize @ np.vstack([
@@ -151,7 +157,10 @@ def main(argv=None) -> int:
         json.dump(info, f)
     print(f'{args.out}: {args.frames} frames of {out_w}x{out_h} at '
           f'{args.fps:g} fps, {len(boxes)} persons')
-    return 0
+
+
+def main(argv=None) -> int:
+    return run_tool(functools.partial(make_video, parse_args(argv)))
 
 
 if __name__ == '__main__':

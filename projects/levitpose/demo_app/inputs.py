@@ -13,9 +13,10 @@ import os.path as osp
 from dataclasses import dataclass, field
 from typing import Iterator, List, Optional, Tuple
 
-import cv2
 import numpy as np
 
+from levitpose_lite import errors as lite_errors
+from levitpose_lite.video import open_video, video_frames
 from ..apis.pose_model import read_image
 from ..utils.errors import InvalidInputError, MissingFileError
 
@@ -27,7 +28,6 @@ __all__ = [
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.mpg', '.mpeg',
                     '.m4v')
-DEFAULT_FPS = 25.
 #: The ``--input`` that reads camera 0 (MMPose's demos take the same word).
 WEBCAM = 'webcam'
 
@@ -81,28 +81,20 @@ def _capture_target(source_path: str):
 
 
 def _open_video(path: str) -> InputSource:
-    capture = cv2.VideoCapture(_capture_target(path))
     try:
-        ok, frame = capture.read() if capture.isOpened() else (False, None)
-        if (not ok or frame is None) and path == WEBCAM:
+        info = open_video(_capture_target(path))
+    except lite_errors.InvalidInputError as err:
+        if path == WEBCAM:
             raise InvalidInputError(
                 'cannot read from the webcam (camera 0): no camera, or it '
-                'is busy or not permitted')
-        if not ok or frame is None:
-            raise InvalidInputError(
-                f'cannot read video {path}: OpenCV could not decode any '
-                'frame (corrupt file or unsupported codec)')
-        fps = capture.get(cv2.CAP_PROP_FPS)
-        num_frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
-    finally:
-        capture.release()
-    height, width = frame.shape[:2]
+                'is busy or not permitted') from err
+        raise InvalidInputError(str(err)) from err
     return InputSource(
         WEBCAM if path == WEBCAM else 'video',
         path,
-        num_frames=max(num_frames, 0),
-        fps=fps if fps > 0 else DEFAULT_FPS,
-        frame_size=(width, height))
+        num_frames=info.num_frames,
+        fps=info.fps,
+        frame_size=info.frame_size)
 
 
 def _list_folder(path: str) -> InputSource:
@@ -170,29 +162,22 @@ def _unreadable_run(path: str, first: int, last: int) -> InputFrame:
 
 
 def _video_frames(source: InputSource) -> Iterator[InputFrame]:
-    """Every frame; a frame OpenCV cannot decode before the frame count of
-    the header is skipped (FFmpeg resumes at the next good packet) and
-    reported, one item per run of unreadable frames."""
-    capture = cv2.VideoCapture(_capture_target(source.path))
-    try:
-        index, bad_from = 0, None
-        while True:
-            ok, frame = capture.read()
-            if not ok and index >= source.num_frames:
-                break
-            if ok and bad_from is not None:
-                yield _unreadable_run(source.path, bad_from, index - 1)
-                bad_from = None
-            if ok:
-                yield InputFrame(
-                    f'{source.path} frame {index}', index, image=frame)
-            elif bad_from is None:
-                bad_from = index
-            index += 1
-        if bad_from is not None:
+    """Every frame; a run of frames OpenCV cannot decode (see
+    :func:`levitpose_lite.video.video_frames`) is one item with an error.
+    """
+    frames = video_frames(_capture_target(source.path), source.num_frames)
+    bad_from = None
+    for index, frame in enumerate(frames):
+        if frame is not None and bad_from is not None:
             yield _unreadable_run(source.path, bad_from, index - 1)
-    finally:
-        capture.release()
+            bad_from = None
+        if frame is not None:
+            yield InputFrame(
+                f'{source.path} frame {index}', index, image=frame)
+        elif bad_from is None:
+            bad_from = index
+    if bad_from is not None:
+        yield _unreadable_run(source.path, bad_from, index)
 
 
 def iter_frames(source: InputSource) -> Iterator[InputFrame]:

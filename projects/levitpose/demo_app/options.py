@@ -103,7 +103,7 @@ class DemoOptions:
         'each, no ids, no smoothing)')
     no_smooth: bool = _option(
         False, 'video: do not smooth tracked keypoints (One-Euro filter)')
-    no_refine: bool = _option(
+    no_box_refinement: bool = _option(
         False, 'use the detector\'s boxes as they are (no pose-guided box '
         'refinement, no dropping of unconfident poses)')
 

@@ -3,8 +3,9 @@ keypoints, draw them with MMPose's ``PoseLocalVisualizer`` (see
 :class:`~levitpose.visualization.LEViTPoseVisualizer`).
 
 People are found by :mod:`levitpose_lite`'s code, shared with the lean
-runtime: the first look (:func:`levitpose_lite.first_look.first_look`:
-pose-guided box refinement, unconfident poses dropped) for images, and
+runtime: pose-guided box refinement
+(:func:`levitpose_lite.box_refinement.refined_people`: boxes refined by
+pose, unconfident poses dropped) for images, and
 :class:`levitpose_lite.tracker.PoseTracker` (ids, detection interval,
 One-Euro smoothing) for videos; the pose model behind them is this
 package's PyTorch model, all people of a frame in one batched call.
@@ -17,8 +18,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
+from levitpose_lite.box_refinement import refined_people
 from levitpose_lite.boxes import clip_boxes, usable_boxes
-from levitpose_lite.first_look import first_look
 from levitpose_lite.tracker import PoseTracker
 from ..apis.device import check_device
 from ..apis.pose_model import inference_topdown_keypoints, init_pose_model
@@ -94,13 +95,14 @@ class TopdownDemo:
     def estimate(self, img: np.ndarray) -> Tuple[object, bool]:
         """Detect people in a BGR image and estimate their keypoints.
 
-        Detected boxes get the first look (unless ``no_refine``): each is
-        refined by pose, and people whose keypoints are mostly below
-        ``kpt_thr`` are dropped, so each person is reported once with a
-        skeleton spanning them. If the detector finds nobody (or only
-        boxes empty once clipped to the image), the whole image is used as
-        one box with ``bbox_score`` 0 (MMPose's ``inference_topdown`` does
-        the same with score 1; 0 marks that no detector found it).
+        Detected boxes get pose-guided box refinement (unless
+        ``no_box_refinement``): each is refined by pose, and people whose
+        keypoints are mostly below ``kpt_thr`` are dropped, so each person
+        is reported once with a skeleton spanning them. If the detector
+        finds nobody (or only boxes empty once clipped to the image), the
+        whole image is used as one box with ``bbox_score`` 0 (MMPose's
+        ``inference_topdown`` does the same with score 1; 0 marks that no
+        detector found it).
 
         Returns:
             tuple[PoseDataSample, bool]: The merged prediction and whether
@@ -115,7 +117,7 @@ class TopdownDemo:
         if whole_image:
             boxes = np.array([[0, 0, width, height]], np.float32)
             scores = np.zeros(1, np.float32)
-        if whole_image or self.opts.no_refine:
+        if whole_image or self.opts.no_box_refinement:
             keypoints, keypoint_scores = self.pose(img, boxes)
             people = dict(
                 bboxes=boxes,
@@ -123,7 +125,7 @@ class TopdownDemo:
                 keypoints=keypoints,
                 keypoint_scores=keypoint_scores)
         else:
-            people = first_look(
+            people = refined_people(
                 img,
                 boxes,
                 self.pose,
@@ -149,7 +151,7 @@ class TopdownDemo:
             kpt_thr=self.opts.kpt_thr,
             smooth=not self.opts.no_smooth,
             fps=fps,
-            refine=not self.opts.no_refine,
+            box_refinement=not self.opts.no_box_refinement,
             sigmas=self.model.dataset_meta.get('sigmas'))
 
     def sample(self,

@@ -1,0 +1,81 @@
+"""levitpose_lite.cli and .errors: one error line and one exit status per
+kind."""
+import pytest
+
+from levitpose_lite.cli import INTERRUPTED, ToolParser, command_line, run_tool
+from levitpose_lite.errors import (InvalidInputError, MissingFileError,
+                                   ToolError, UsageError, describe_error,
+                                   first_line)
+
+
+def test_exit_codes():
+    assert ToolError.exit_code == InvalidInputError.exit_code == 1
+    assert MissingFileError.exit_code == 1
+    assert UsageError.exit_code == 2
+
+
+@pytest.mark.parametrize('cls, base', [(UsageError, ValueError),
+                                       (InvalidInputError, ValueError),
+                                       (MissingFileError, FileNotFoundError)])
+def test_errors_are_also_the_builtin_kind(cls, base):
+    assert issubclass(cls, ToolError) and issubclass(cls, base)
+
+
+def test_first_line_or_the_type_name():
+    assert first_line(OSError('bad file\nmore')) == 'bad file'
+    assert first_line(RuntimeError('  \n')) == 'RuntimeError'
+
+
+def test_describe_error_names_the_type():
+    assert describe_error(OSError('bad file\nmore')) == 'OSError: bad file'
+    assert describe_error(KeyError()) == 'KeyError'
+
+
+def _raise(err):
+
+    def body():
+        raise err
+
+    return body
+
+
+@pytest.mark.parametrize('err, code', [
+    (UsageError('--rounds must be >= 20'), 2),
+    (InvalidInputError('cannot read image x.jpg'), 1),
+    (MissingFileError('config x.py does not exist'), 1),
+    (ToolError('the parity check failed'), 1),
+])
+def test_user_errors_print_one_line_and_their_status(capsys, err, code):
+    assert run_tool(_raise(err)) == code
+    captured = capsys.readouterr()
+    assert captured.err == f'error: {err}\n' and captured.out == ''
+
+
+def test_interrupt_is_one_line_and_130(capsys):
+    assert run_tool(_raise(KeyboardInterrupt()), 'stopped') == INTERRUPTED
+    assert capsys.readouterr().err == 'error: stopped\n'
+
+
+def test_a_bug_keeps_its_traceback():
+    with pytest.raises(ZeroDivisionError):
+        run_tool(lambda: 1 / 0)
+
+
+def test_return_value_is_the_status():
+    assert run_tool(lambda: None) == 0
+    assert run_tool(lambda: 1) == 1
+
+
+def test_parser_usage_error_is_one_line_and_2(capsys):
+    parser = ToolParser(prog='tool')
+    parser.add_argument('--rounds', type=int)
+    with pytest.raises(SystemExit) as info:
+        parser.parse_args(['--rounds', 'many'])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and err.startswith('error: argument --rounds')
+
+
+def test_command_line_records_the_arguments():
+    assert command_line('tools/x.py', ['a.onnx', '--rounds', '3']) == \
+        'python tools/x.py a.onnx --rounds 3'
