@@ -58,12 +58,12 @@ def run_demo(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
-def run_demo_on_image(tmp_path: Path, *args:
-                      str) -> subprocess.CompletedProcess:
-    """The demo on :data:`IMAGE`, writing under ``tmp_path``."""
+def run_demo_on(tmp_path: Path, source: Path, *args:
+                str) -> subprocess.CompletedProcess:
+    """The demo on ``source``, writing under ``tmp_path``."""
     return run_demo(
         '--input',
-        str(IMAGE),
+        str(source),
         '--output-root',
         str(tmp_path / 'out'),
         *args,
@@ -84,12 +84,7 @@ def test_junk_input_file_fails_cleanly(tmp_path, name, ext, data):
         path.write_bytes(data)
     except OSError:  # a name the file system refuses: nothing to test
         return
-    proc = run_demo(
-        '--input',
-        str(path),
-        '--output-root',
-        str(tmp_path / 'out'),
-        cwd=tmp_path)
+    proc = run_demo_on(tmp_path, path)
     assert_clean_failure(proc)
 
 
@@ -101,12 +96,7 @@ def test_missing_path_or_empty_folder_fails_cleanly(tmp_path, name, ext,
     if as_dir:
         path = tmp_path / f'empty_{len(name)}'
         path.mkdir(exist_ok=True)
-    proc = run_demo(
-        '--input',
-        str(path),
-        '--output-root',
-        str(tmp_path / 'out'),
-        cwd=tmp_path)
+    proc = run_demo_on(tmp_path, path)
     assert_clean_failure(proc)
 
 
@@ -120,7 +110,7 @@ def test_missing_path_or_empty_folder_fails_cleanly(tmp_path, name, ext,
         st.sampled_from(['nan', '-1', '1e309', 'abc', '', 'cuda:99', 'tpu']),
         st.text(max_size=8).map(lambda s: s.lstrip('-') or 'x')))
 def test_odd_option_values_fail_cleanly_or_run(tmp_path, option, value):
-    proc = run_demo_on_image(tmp_path, option, value)
+    proc = run_demo_on(tmp_path, IMAGE, option, value)
     assert 'Traceback' not in proc.stderr, proc.stderr[-2000:]
     if proc.returncode != 0:
         assert proc.stderr.strip()
@@ -131,5 +121,5 @@ def test_odd_option_values_fail_cleanly_or_run(tmp_path, option, value):
 def test_junk_pose_checkpoint_fails_cleanly(tmp_path, data):
     checkpoint = tmp_path / 'junk.pth'
     checkpoint.write_bytes(data)
-    proc = run_demo_on_image(tmp_path, '--pose-checkpoint', str(checkpoint))
+    proc = run_demo_on(tmp_path, IMAGE, '--pose-checkpoint', str(checkpoint))
     assert_clean_failure(proc)
