@@ -52,6 +52,13 @@ DEFAULT_VIDEO = osp.join('demo', 'resources', 'crowdpose_103319_pan.mp4')
 PROGRESS_FORMAT = ('{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} '
                    '[{elapsed}<{remaining}, {rate_noinv_fmt}]')
 
+#: Integer options that must be at least 1: ``(flag, default, help)``.
+COUNTS = (('--repeat', 1, '--demo runs (default 1)'),
+          ('--every', 5, '--compare-detectors: every this-th frame '
+           '(default 5)'), ('--max-frames', None,
+                            'use only the first frames (default: all)'),
+          ('--threads', 2, 'ONNX Runtime threads (default 2)'))
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = ToolParser(
@@ -66,8 +73,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='time the default demo on the video instead')
     parser.add_argument(
-        '--repeat', type=int, default=1, help='--demo runs (default 1)')
-    parser.add_argument(
         '--demo-det-intervals',
         type=int,
         nargs='*',
@@ -77,11 +82,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--compare-detectors',
         action='store_true',
         help='compare the HOG fallback\'s image and video settings instead')
-    parser.add_argument(
-        '--every',
-        type=int,
-        default=5,
-        help='--compare-detectors: every this-th frame (default 5)')
     parser.add_argument(
         '--video',
         default=DEFAULT_VIDEO,
@@ -102,17 +102,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=[1, 5],
         help='detection intervals to compare (default: 1 5)')
     parser.add_argument(
-        '--max-frames',
-        type=int,
-        default=None,
-        help='use only the first frames (default: all)')
-    parser.add_argument(
         '--kpt-thr',
         type=float,
         default=0.3,
         help='keypoint confidence threshold of the tracker (default 0.3)')
-    parser.add_argument(
-        '--threads', type=int, default=2, help='ONNX Runtime threads')
+    for flag, default, text in COUNTS:
+        parser.add_argument(flag, type=int, default=default, help=text)
     parser.add_argument(
         '--out-dir',
         default='video_benchmark',
@@ -300,7 +295,7 @@ def compare_detectors(args, command: str) -> str:
 
 
 def write_text(out_dir: str, name: str, text: str) -> None:
-    os.makedirs(out_dir, exist_ok=True)
+    """Write ``text`` to ``out_dir/name`` and print it."""
     with open(osp.join(out_dir, name), 'w') as f:
         f.write(text)
     print(text)
@@ -309,12 +304,13 @@ def write_text(out_dir: str, name: str, text: str) -> None:
 
 def _check_args(args) -> None:
     """Raise the first usage error of ``args``."""
-    for name, values in (('--intervals', args.intervals), ('--threads',
-                                                           [args.threads]),
-                         ('--max-frames', [args.max_frames
-                                           or 1]), ('--repeat', [args.repeat]),
-                         ('--every', [args.every])):
-        if min(values) < 1:
+    values = {
+        flag: [getattr(args, flag[2:].replace('-', '_'))]
+        for flag, _, _ in COUNTS
+    }
+    values['--intervals'] = args.intervals
+    for name, given in values.items():
+        if any(value is not None and value < 1 for value in given):
             raise UsageError(f'{name} must be >= 1')
     if args.demo or args.compare_detectors:
         if args.onnx is not None or (args.demo and args.compare_detectors):
@@ -404,14 +400,9 @@ def benchmark(args: argparse.Namespace, command: str) -> None:
                'Runtime threads, onnxruntime '
                f'{onnxruntime.__version__}; frames decoded beforehand; '
                'configurations interleaved frame by frame')
-    text = markdown(rows, f'`{command}`\n\n{machine}')
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'video_benchmark.md'), 'w') as f:
-        f.write(text)
     write_plot(rows, osp.join(args.out_dir, 'video_benchmark.png'), machine)
-    print(text)
-    print(f'wrote video_benchmark.md and video_benchmark.png to '
-          f'{args.out_dir}')
+    write_text(args.out_dir, 'video_benchmark.md',
+               markdown(rows, f'`{command}`\n\n{machine}'))
 
 
 def main(argv=None) -> int:
