@@ -7,24 +7,43 @@ SETUP := python3 tools/setup_env.py
 # and print the 30 slowest tests (where the suite's time goes).
 PYTEST_ARGS ?= -q --timeout=900 --durations=30
 TESTS ?= tests
+# The tests run on two worker processes (pytest-xdist; a test file, or the
+# tests sharing an expensive fixture, stay on one worker: tests/conftest.py),
+# then the tests that time something (marked `serial`) run alone.
+# `make test XDIST=` runs everything in one process.
+XDIST ?= -n 2 --dist loadgroup
 DEMO_IMAGE ?= demo/resources/coco_000000000785.jpg
 DEMO_OUT ?= vis_results
 
-.PHONY: help venv test demo docs lint relock clean
+.PHONY: help venv test test-fast demo docs lint relock clean
 
 help:
-	@echo "make test   build/repair .venv, then run the test suite"
-	@echo "make demo   build/repair .venv, then run the pose demo on a bundled image"
-	@echo "make docs   build the documentation site into docs/_build/html"
-	@echo "make lint   flake8 + isort --check"
+	@echo "make test       build/repair .venv, then run the whole test suite"
+	@echo "make test-fast  the same without the tests marked slow (inner loop)"
+	@echo "make demo       build/repair .venv, then run the pose demo on a bundled image"
+	@echo "make docs       build the documentation site into docs/_build/html"
+	@echo "make lint       flake8 + isort --check"
 
 venv:
 	@$(SETUP)
 
+# $(call run_tests,MARKS): the parallel phase, then the serial one; pytest's
+# status 5 (nothing selected) is fine in one phase, a failure in both.
+define run_tests
+	@$(PY) -m pytest $(PYTEST_ARGS) $(XDIST) -m "$(1)not serial" $(TESTS); a=$$?; \
+	$(PY) -m pytest $(PYTEST_ARGS) -p no:xdist -m "$(1)serial" $(TESTS); b=$$?; \
+	for rc in $$a $$b; do \
+		if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; \
+	done; \
+	if [ $$a -eq 5 ] && [ $$b -eq 5 ]; then \
+		echo "make test: pytest collected no tests: failing" >&2; exit 1; fi
+endef
+
 test: venv
-	@$(PY) -m pytest $(PYTEST_ARGS) $(TESTS); rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests: failing" >&2; exit 1; fi; \
-	exit $$rc
+	$(call run_tests,)
+
+test-fast: venv
+	$(call run_tests,not slow and )
 
 demo: venv
 	@$(PY) demo/topdown_demo_with_mmdet.py --input $(DEMO_IMAGE) \

@@ -15,6 +15,7 @@ def setup_env(load_tool):
     return load_tool('tools/setup_env.py')
 
 
+@pytest.mark.serial  # times the no-op: not beside other tests
 def test_current_env_is_a_fast_no_op():
     """With .venv current, setup returns quickly and prints nothing."""
     t0 = time.time()
