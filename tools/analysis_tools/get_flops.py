@@ -21,6 +21,7 @@ import functools
 import sys
 
 from levitpose.cli import ToolParser, run_tool
+from levitpose.cli.shared_args import add_input_shape
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -30,12 +31,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '(model(x, None, "tensor"), batch 1), in the paper\'s convention '
         'and completely.')
     parser.add_argument('config', help='config file path')
-    parser.add_argument(
-        '--input-shape',
-        type=int,
-        nargs=2,
-        metavar=('H', 'W'),
-        help='input height and width (default: the codec input_size)')
+    add_input_shape(parser)
     return parser.parse_args(argv)
 
 

@@ -24,6 +24,7 @@ import sys
 import tempfile
 
 from levitpose.cli import ToolParser, run_tool
+from levitpose.cli.shared_args import add_input_shape
 from levitpose.utils import MissingFileError, UsageError
 
 BACKENDS = ('eager', 'deploy', 'jit', 'onnxruntime')
@@ -42,12 +43,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=BACKENDS,
         help='eager (training graph), deploy (fused), jit (fused, traced, '
         'frozen) or onnxruntime (default: jit)')
-    parser.add_argument(
-        '--input-shape',
-        type=int,
-        nargs=2,
-        metavar=('H', 'W'),
-        help='input height and width (default: the codec input_size)')
+    add_input_shape(parser)
     parser.add_argument(
         '--batch', type=int, default=1, help='batch size (default 1)')
     parser.add_argument(

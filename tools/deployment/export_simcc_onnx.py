@@ -14,20 +14,17 @@ import os
 import sys
 
 from levitpose.cli import ToolParser, run_tool
+from levitpose.cli.shared_args import add_export_args
 from levitpose.utils import UsageError
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     """Parse the command line."""
     parser = ToolParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='config file or mmpose:: name')
-    parser.add_argument(
-        'checkpoint',
-        nargs='?',
-        default=None,
-        help='checkpoint (omit for random weights: timing only)')
-    parser.add_argument(
-        '--output-file', required=True, help='the .onnx file to write')
+    add_export_args(
+        parser,
+        config_help='config file or mmpose:: name',
+        checkpoint_help='checkpoint (omit for random weights: timing only)')
     return parser.parse_args(argv)
 
 

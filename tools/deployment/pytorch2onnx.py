@@ -18,6 +18,7 @@ import os
 import sys
 
 from levitpose.cli import ToolParser, run_tool
+from levitpose.cli.shared_args import add_export_args
 from levitpose.utils import LEViTPoseError, UsageError
 
 TOLERANCE = 1e-4
@@ -26,14 +27,11 @@ TOLERANCE = 1e-4
 def parse_args(argv=None) -> argparse.Namespace:
     """Parse the command line."""
     parser = ToolParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='model config file')
-    parser.add_argument(
-        'checkpoint',
-        nargs='?',
-        default=None,
-        help='checkpoint (omit for random weights, e.g. to benchmark)')
-    parser.add_argument(
-        '--output-file', required=True, help='the .onnx file to write')
+    add_export_args(
+        parser,
+        config_help='model config file',
+        checkpoint_help='checkpoint (omit for random weights, e.g. to '
+        'benchmark)')
     parser.add_argument(
         '--input-shape',
         type=int,
