@@ -143,9 +143,9 @@ REAL_CAPTURE = cv2.VideoCapture
 @pytest.mark.slow
 def test_webcam_input_reads_camera_zero(demo_module, repo_root, tmp_path,
                                         monkeypatch, capsys):
-    from levitpose.demo_app import inputs
+    from levitpose_lite import video  # where the demo reads videos
     monkeypatch.setattr(FakeCamera, 'source', repo_root / VIDEO)
-    monkeypatch.setattr(inputs.cv2, 'VideoCapture', FakeCamera)
+    monkeypatch.setattr(video.cv2, 'VideoCapture', FakeCamera)
     status = demo_module.main([
         '--input', 'webcam', '--output-root',
         str(tmp_path), '--save-predictions', '--no-track', '--kpt-thr', '0'
@@ -161,7 +161,7 @@ def test_webcam_input_reads_camera_zero(demo_module, repo_root, tmp_path,
 
 def test_no_webcam_is_a_one_line_error(demo_module, tmp_path, monkeypatch,
                                        capsys):
-    from levitpose.demo_app import inputs
+    from levitpose_lite import video  # where the demo reads videos
 
     class NoCamera:
 
@@ -174,7 +174,7 @@ def test_no_webcam_is_a_one_line_error(demo_module, tmp_path, monkeypatch,
         def release(self):
             pass
 
-    monkeypatch.setattr(inputs.cv2, 'VideoCapture', NoCamera)
+    monkeypatch.setattr(video.cv2, 'VideoCapture', NoCamera)
     status = demo_module.main(
         ['--input', 'webcam', '--output-root',
          str(tmp_path)])
