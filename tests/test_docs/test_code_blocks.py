@@ -22,6 +22,10 @@ RUNNABLE = [
 MAKE_TEST = re.compile(r'(^|[;&|(]\s*|\s)make\s+([^\n#]*\s)?test\b',
                        re.MULTILINE)
 MAKE_ANY = re.compile(r'(^|[;&|(]\s*|\s)make\b', re.MULTILINE)
+# `make` and the setup script repair a stale .venv: run from the docs'
+# mirror, they would reinstall the package from the mirror (a temporary
+# folder) into the shared .venv.
+SETUP_RUNS = (MAKE_ANY, re.compile(r'tools/setup_env\.py'))
 OUTPUT_TAIL = 4000
 
 
@@ -76,9 +80,11 @@ def test_block_runs(block, docs_mirror):
     if block.kind == 'shell' and MAKE_TEST.search(block.code):
         pytest.fail(f'{block.label(REPO_ROOT)}: not run: `make test` would '
                     'run the test suite from inside itself')
-    if block.kind == 'shell' and MAKE_ANY.search(block.code):
+    if block.kind == 'shell' and any(
+            pattern.search(block.code) for pattern in SETUP_RUNS):
         assert _venv_is_current(), (
-            'the docs run `make`, which would rebuild a stale .venv; run '
+            f'{block.label(REPO_ROOT)} runs `make` or tools/setup_env.py, '
+            'which would repair the stale .venv from the docs\' mirror; run '
             '`python3 tools/setup_env.py` first')
     proc = docs_mirror.run(block)
     assert proc.returncode == 0, (
