@@ -7,11 +7,11 @@ SETUP := python3 tools/setup_env.py
 # and print the 30 slowest tests (where the suite's time goes).
 PYTEST_ARGS ?= -q --timeout=900 --durations=30
 TESTS ?= tests
-# The tests run on two worker processes (pytest-xdist; a test file, or the
-# tests sharing an expensive fixture, stay on one worker: tests/conftest.py),
-# then the tests that time something (marked `serial`) run alone.
+# The tests run on two worker processes (pytest-xdist, a test file at a
+# time: a module's fixtures are built once, and a docs page's blocks run in
+# order), then the tests that time something (marked `serial`) run alone.
 # `make test XDIST=` runs everything in one process.
-XDIST ?= -n 2 --dist loadgroup
+XDIST ?= -n 2 --dist loadfile
 DEMO_IMAGE ?= demo/resources/coco_000000000785.jpg
 DEMO_OUT ?= vis_results
 

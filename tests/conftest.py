@@ -19,11 +19,6 @@ COCO_DIR = Path('mmpose/tests/data/coco')
 LEVITPOSE_T_COCO = ('configs/body_2d_keypoint/topdown_heatmap/coco/'
                     'td-hm_levitpose-t_8xb64-210e_coco-256x256.py')
 
-#: Session fixtures that cost minutes: ``make test`` (pytest-xdist,
-#: ``--dist loadgroup``) keeps every test using one on the same worker, so it
-#: is built once per run (the docs' mirror runs the quick-start training).
-ONE_WORKER_FIXTURES = ('docs_mirror', )
-
 
 def pytest_configure(config):
     """On a pytest-xdist worker, torch and the tools it starts use one
@@ -32,18 +27,6 @@ def pytest_configure(config):
         import torch
         torch.set_num_threads(1)
         os.environ['OMP_NUM_THREADS'] = '1'
-
-
-def pytest_collection_modifyitems(config, items):
-    """Group the tests for ``--dist loadgroup``: a test file runs on one
-    worker (its module fixtures are built once), and so does every test of
-    :data:`ONE_WORKER_FIXTURES`'s fixtures."""
-    if not config.pluginmanager.hasplugin('xdist'):
-        return  # `-p no:xdist`: its marker is not registered
-    for item in items:
-        shared = [f for f in ONE_WORKER_FIXTURES if f in item.fixturenames]
-        group = shared[0] if shared else item.nodeid.split('::')[0]
-        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope='session')

@@ -9,7 +9,7 @@ AP >= 0.3 within 5 minutes on 2 CPU cores; measured with
 on the rebuilt LEViTPose-T: AP 1.000 in 3 min 56 s wall on 2 cores
 (nearly idle; 43 min with the previous, milder box jitter while four
 other jobs shared the cores, load average 5-8);
-``tests/test_docs/test_quickstart_training.py`` prints the AP. Training
+``tests/test_docs/test_code_blocks.py`` prints the AP. Training
 and evaluating on the same 12 people measures fitting, not generalisation:
 it is a smoke test of the whole training path (data, augmentation, model,
 loss, optimiser, checkpoints, evaluation), not a benchmark. The full recipe

@@ -142,30 +142,16 @@ def test_show_without_display(demo_module, capsys, repo_root, monkeypatch,
         lines[0]
 
 
-def test_subprocess_missing_input(repo_root, tmp_path):
-    proc = run_demo(
-        '--input',
-        tmp_path / 'missing.jpg',
-        '--output-root',
-        tmp_path / 'out',
-        cwd=repo_root)
+@pytest.mark.parametrize(
+    'args, expected', [(('--input', 'missing.jpg'), 'does not exist'),
+                       (('--input', IMAGE, '--device', 'banana'), 'banana')],
+    ids=['missing_input', 'invalid_device'])
+def test_subprocess_bad_input_is_one_line(repo_root, tmp_path, args, expected):
+    args = [tmp_path / a if a == 'missing.jpg' else a for a in args]
+    proc = run_demo(*args, '--output-root', tmp_path / 'out', cwd=repo_root)
     lines = error_lines(proc.stderr)
     assert proc.returncode == 1 and len(lines) == 1, proc.stderr
-    assert 'does not exist' in lines[0]
-
-
-def test_subprocess_invalid_device(repo_root, tmp_path):
-    proc = run_demo(
-        '--input',
-        IMAGE,
-        '--device',
-        'banana',
-        '--output-root',
-        tmp_path / 'out',
-        cwd=repo_root)
-    lines = error_lines(proc.stderr)
-    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
-    assert 'banana' in lines[0]
+    assert expected in lines[0]
 
 
 def test_subprocess_usage_error_is_one_line(repo_root):

@@ -16,18 +16,23 @@ DEMO_IMAGES = [
 ]
 
 
-@pytest.fixture(scope='module')
-def image_run(repo_root, tmp_path_factory):
-    """The README's demo command: defaults, fallback detector."""
-    out = tmp_path_factory.mktemp('image')
+def _demo_saving_predictions(image, repo_root, out):
+    """``(process, out)``: the demo with its defaults on ``image``."""
     proc = run_demo(
         '--input',
-        IMAGE,
+        image,
         '--output-root',
         out,
         '--save-predictions',
         cwd=repo_root)
     return proc, out
+
+
+@pytest.fixture(scope='module')
+def image_run(repo_root, tmp_path_factory):
+    """The README's demo command: defaults, fallback detector."""
+    return _demo_saving_predictions(IMAGE, repo_root,
+                                    tmp_path_factory.mktemp('image'))
 
 
 @pytest.fixture(scope='module')
@@ -36,15 +41,8 @@ def blank_run(repo_root, tmp_path_factory):
     folder = tmp_path_factory.mktemp('blank')
     blank = np.full((240, 320, 3), 128, np.uint8)
     cv2.imwrite(str(folder / 'blank.png'), blank)
-    out = tmp_path_factory.mktemp('blank_out')
-    proc = run_demo(
-        '--input',
-        folder / 'blank.png',
-        '--output-root',
-        out,
-        '--save-predictions',
-        cwd=repo_root)
-    return proc, out
+    return _demo_saving_predictions(folder / 'blank.png', repo_root,
+                                    tmp_path_factory.mktemp('blank_out'))
 
 
 @pytest.fixture(scope='module')

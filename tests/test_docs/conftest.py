@@ -51,7 +51,11 @@ class DocsMirror:
 
 @pytest.fixture(scope='session')
 def docs_mirror(tmp_path_factory) -> DocsMirror:
-    """The mirror, with the prerequisite blocks already run."""
+    """The mirror, with the prerequisite blocks already run.
+
+    Only ``test_code_blocks.py`` uses it: ``make test`` hands out whole test
+    files to its workers, so the training runs once per test run.
+    """
     mirror = DocsMirror(
         make_mirror(REPO_ROOT, tmp_path_factory.mktemp('docs_mirror')))
     for block in collect_blocks(REPO_ROOT):

@@ -1,7 +1,7 @@
 """The shipped quick-start checkpoint scores what its README says.
 
 (Training the quick start from scratch to its target AP is tested once, on
-the docs' own training command: ``tests/test_docs/test_quickstart_training``.)
+the docs' own training command: ``tests/test_docs/test_code_blocks.py``.)
 """
 import json
 

@@ -33,20 +33,24 @@ def test_module_prefix_is_stripped(tmp_path):
     load_weights_strictly(small_model(), save(tmp_path / 'dp.pth', state))
 
 
-def test_missing_key_is_named(tmp_path):
-    state = small_model().state_dict()
+def _drop_running_var(state):
     del state['1.running_var']
-    with pytest.raises(
-            InvalidInputError, match=r'1 missing key\(s\): 1\.running_var'):
-        load_weights_strictly(small_model(), save(tmp_path / 'm.pth', state))
 
 
-def test_unexpected_key_is_named(tmp_path):
-    state = small_model().state_dict()
+def _add_weight(state):
     state['2.weight'] = torch.zeros(1)
-    with pytest.raises(
-            InvalidInputError, match=r'1 unexpected key\(s\): 2\.weight'):
-        load_weights_strictly(small_model(), save(tmp_path / 'u.pth', state))
+
+
+@pytest.mark.parametrize(
+    'change, match',
+    [(_drop_running_var, r'1 missing key\(s\): 1\.running_var'),
+     (_add_weight, r'1 unexpected key\(s\): 2\.weight')],
+    ids=['missing', 'unexpected'])
+def test_missing_or_unexpected_key_is_named(tmp_path, change, match):
+    state = small_model().state_dict()
+    change(state)
+    with pytest.raises(InvalidInputError, match=match):
+        load_weights_strictly(small_model(), save(tmp_path / 'k.pth', state))
 
 
 def test_shape_mismatch_is_named(tmp_path):
