@@ -9,7 +9,8 @@ PYTEST_ARGS ?= -q --timeout=900 --durations=30
 TESTS ?= tests
 # The tests run on two worker processes (pytest-xdist, a test file at a
 # time: a module's fixtures are built once, and a docs page's blocks run in
-# order), then the tests that time something (marked `serial`) run alone.
+# order), then the tests that measure time or memory (marked `serial`) run
+# alone.
 # `make test XDIST=` runs everything in one process.
 XDIST ?= -n 2 --dist loadfile
 DEMO_IMAGE ?= demo/resources/coco_000000000785.jpg

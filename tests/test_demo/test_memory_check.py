@@ -26,6 +26,7 @@ LIMIT_MIB = 20.0
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # measures this process's memory: not in a busy worker
 def test_inference_rss_is_steady_after_warmup():
     torch.set_num_threads(1)
     model = init_pose_model(str(CONFIG))
