@@ -19,10 +19,11 @@ Note:
       keypoints are labelled and in view (what a pose model can report,
       see :func:`~levitpose_lite.box_refinement.min_confident_keypoints`).
 """
+import itertools
 import json
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -363,6 +364,7 @@ def evaluate(frames: Sequence[FrameTruth],
              miss_rate: float = 0.,
              seed: int = 0,
              fps: float = 30.,
+             images: Optional[Iterable[np.ndarray]] = None,
              **tracker_kwargs) -> Dict[str, float]:
     """Track ``frames`` with oracle inputs and score the result.
 
@@ -374,6 +376,11 @@ def evaluate(frames: Sequence[FrameTruth],
         miss_rate (float): See :class:`Oracle`. Defaults to 0.
         seed (int): See :class:`Oracle`. Defaults to 0.
         fps (float): The video's frame rate (the smoother's time).
+        images (Iterable[np.ndarray], optional): The video's frames (H, W,
+            3), one per frame of ``frames``, for what the tracker reads
+            from the image (the appearance of people, for
+            re-identification); the oracle ignores them. Defaults to None
+            (black frames: everyone looks alike).
         **tracker_kwargs: Other :class:`PoseTracker` arguments.
 
     Returns:
@@ -395,17 +402,21 @@ def evaluate(frames: Sequence[FrameTruth],
         det_interval=det_interval,
         fps=fps,
         **tracker_kwargs)
-    blank = np.zeros((size[1], size[0], 3), np.uint8)  # the oracle's input
+    if images is None:
+        images = itertools.repeat(np.zeros((size[1], size[0], 3), np.uint8))
     results, seconds = [], 0.
-    for index in range(len(frames)):
+    for index, image in zip(range(len(frames)), images):
         oracle.frame = index
         start = time.perf_counter()
-        people = tracker(blank)
+        people = tracker(image)
         seconds += time.perf_counter() - start
         raw = {tr.track_id: tr.keypoints for tr in tracker.tracks}
         for person in people:
             person['raw_keypoints'] = raw[person['track_id']]
         results.append(people)
+    if len(results) != len(frames):
+        raise ValueError(f'got {len(results)} images for {len(frames)} '
+                         'annotated frames')
     data = _trackeval_data(frames, results)
     config = dict(THRESHOLD=MATCH_OKS, PRINT_CONFIG=False)
     clear = CLEAR(config).eval_sequence(data)

@@ -19,12 +19,20 @@ keypoints grown by 1.25. Per frame:
 5. poses are matched to tracks (greedily, or optimally per frame) by OKS
    with COCO sigmas against the predicted keypoints, or by box IoU where
    the two poses share fewer than three confident keypoints;
-6. matched tracks are updated (keypoints smoothed by a One-Euro filter),
-   unmatched poses start tracks with new ids, and a track unmatched for
-   more than ``max_missing`` consecutive frames is dropped.
+6. poses no track claims are compared with the *lost* tracks (those
+   unmatched for more than ``max_missing`` frames, remembered for
+   ``reid_memory`` frames more) by appearance, a colour histogram of the
+   torso (:mod:`.appearance`), where position and size are plausible
+   (:data:`REID_MAX_SHIFT`, :data:`REID_MAX_SCALE`); a match brings the
+   lost track back with its id (re-identification);
+7. matched tracks are updated (keypoints smoothed by a One-Euro filter),
+   other poses start tracks with new ids, a track unmatched for more than
+   ``max_missing`` consecutive frames is lost, and a lost track unmatched
+   for ``reid_memory`` frames more is forgotten.
 
 Ids come from a counter that is never reset or reused: a person who
-leaves for longer than ``max_missing`` frames comes back with a new id.
+leaves for longer than ``max_missing + reid_memory`` frames, or whom
+appearance does not recognise, comes back with a new id.
 The tracker needs numpy and OpenCV only; the detector and pose estimator
 are callables (:mod:`.detectors`, :class:`~levitpose_lite.TopDownPoseONNX`
 or a torch model behind the same contract).
@@ -35,6 +43,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .appearance import appearance, appearance_similarity
 from .box_refinement import (REFINE_PADDING, REFINE_ROUNDS, PoseFn,
                              confident_poses, dedupe_poses, refine_boxes)
 from .boxes import (box_iou, clip_boxes, keypoint_areas, keypoints_to_boxes,
@@ -42,7 +51,10 @@ from .boxes import (box_iou, clip_boxes, keypoint_areas, keypoints_to_boxes,
 from .matching import MATCHERS, pose_similarity
 from .smoothing import OneEuroFilter
 
-__all__ = ['PoseTracker', 'Track', 'SMOOTHING', 'DetectorFn']
+__all__ = [
+    'PoseTracker', 'Track', 'SMOOTHING', 'DetectorFn', 'REID_MEMORY',
+    'REID_THR', 'REID_MAX_SHIFT', 'REID_MAX_SCALE', 'APPEARANCE_MOMENTUM'
+]
 
 #: ``detector(image) -> (boxes (N, 4), scores (N, ))``; see
 #: :mod:`levitpose_lite.detectors`.
@@ -59,6 +71,29 @@ DetectorFn = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]
 #: still about halved; the earlier 2 lagged behind a panning camera (worse
 #: than raw at 1 %).
 SMOOTHING = dict(min_cutoff=1.0, beta=8.0, d_cutoff=1.0)
+#: Frames a lost track is remembered for re-identification, after the
+#: ``max_missing`` frames it stays active. Chosen by measurement
+#: (``tools/analysis_tools/track_eval.py --reid-memory``, ``docs/demo.md``):
+#: people who leave the bundled pans come back after 32 to 55 frames; 60
+#: was the least memory tried that kept all their ids, 90 (3 s at 30
+#: frames/s) leaves a margin and gave the same figures.
+REID_MEMORY = 90
+#: Least appearance similarity (:func:`.appearance.appearance_similarity`)
+#: of a re-identification. Chosen by measurement on the bundled pans: any
+#: threshold from 0.3 to 0.5 kept every returning person's id, 0.6 lost
+#: three. Different people scored mostly below 0.4 against each other;
+#: skiers dressed alike up to 0.7, which colour cannot tell apart: there
+#: the position and size gate decides.
+REID_THR = 0.4
+#: Farthest a returning person's box centre may be from where their track
+#: was last seen, in heights of that box.
+REID_MAX_SHIFT = 2.0
+#: Largest ratio between the heights of a returning person's box and of
+#: their track's last box (either way).
+REID_MAX_SCALE = 2.0
+#: Weight of a new descriptor in a track's running appearance (an
+#: exponential average, so a frame of occlusion does not replace it).
+APPEARANCE_MOMENTUM = 0.1
 
 
 @dataclass
@@ -77,6 +112,9 @@ class Track:
             between the last two poses. Defaults to None (still).
         missing (int): Consecutive frames without a match.
         smoother (OneEuroFilter, optional): Its keypoint filter.
+        appearance (np.ndarray, optional): Running colour histogram of the
+            torso (:mod:`.appearance`), for re-identification. Defaults to
+            None (none seen yet, or re-identification off).
     """
     track_id: int
     bbox: np.ndarray
@@ -87,6 +125,7 @@ class Track:
     velocity: Optional[np.ndarray] = None
     missing: int = 0
     smoother: Optional[OneEuroFilter] = field(default=None, repr=False)
+    appearance: Optional[np.ndarray] = field(default=None, repr=False)
 
     def predicted(self) -> np.ndarray:
         """Keypoints (K, 2) expected in the current frame: the last ones
@@ -133,8 +172,9 @@ class PoseTracker:
             where new people are detected).
         det_interval (int): Run the detector on every this-th frame (frame
             0 included). Defaults to 1.
-        max_missing (int): Drop a track unmatched for more than this many
-            consecutive frames. Defaults to 10 (as MMDeploy).
+        max_missing (int): A track unmatched for more than this many
+            consecutive frames is lost: it proposes no box and matches no
+            pose. Defaults to 10 (as MMDeploy, which drops it then).
         kpt_thr (float): Keypoints scoring above it are confident. Defaults
             to 0.3.
         min_keypoints (int, optional): Fewest confident keypoints of a kept
@@ -166,6 +206,13 @@ class PoseTracker:
             ``'hungarian'`` (globally optimal per frame; needs SciPy).
             Defaults to ``'greedy'``: on the bundled pans the two gave the
             same figures (``docs/demo.md``).
+        reid_memory (int): Frames a lost track is remembered, after
+            ``max_missing``, for a returning person to take its id back
+            by appearance; 0 forgets it at once (as MMDeploy). Defaults to
+            :data:`REID_MEMORY`.
+        reid_thr (float): Least appearance similarity, in [0, 1], of a
+            returning person to their lost track. Defaults to
+            :data:`REID_THR`.
     """
 
     def __init__(self,
@@ -187,15 +234,20 @@ class PoseTracker:
                  refine_rounds: int = REFINE_ROUNDS,
                  sigmas: Optional[Sequence[float]] = None,
                  batched: bool = True,
-                 matching: str = 'greedy') -> None:
-        for name, value in (('det_interval', det_interval), ('max_missing',
-                                                             max_missing)):
+                 matching: str = 'greedy',
+                 reid_memory: int = REID_MEMORY,
+                 reid_thr: float = REID_THR) -> None:
+        for name, value in (('det_interval', det_interval),
+                            ('max_missing', max_missing), ('reid_memory',
+                                                           reid_memory)):
             least = 1 if name == 'det_interval' else 0
             if not isinstance(value, int) or value < least:
                 raise ValueError(f'{name} must be an int >= {least}, got '
                                  f'{value!r}')
         if not fps > 0:
             raise ValueError(f'fps must be > 0, got {fps!r}')
+        if not 0 <= reid_thr <= 1:
+            raise ValueError(f'reid_thr must be in [0, 1], got {reid_thr!r}')
         if matching not in MATCHERS:
             raise ValueError(f'matching must be one of {sorted(MATCHERS)}, '
                              f'got {matching!r}')
@@ -219,7 +271,11 @@ class PoseTracker:
         self.refine_rounds = refine_rounds
         self.sigmas = sigmas
         self.batched = batched
+        self.reid_memory = reid_memory
+        self.reid_thr = reid_thr
         self.tracks: List[Track] = []
+        #: Lost tracks, kept for re-identification.
+        self.lost: List[Track] = []
         self.frame_index = 0
         self._ids = itertools.count()
 
@@ -321,10 +377,10 @@ class PoseTracker:
         if len(keep) == 0:
             updated = []
         else:
-            updated = self._update(
-                np.asarray(keypoints, np.float32)[keep],
-                np.asarray(scores, np.float32)[keep], boxes[keep],
-                box_scores[keep], t)
+            updated = self._update(image,
+                                   np.asarray(keypoints, np.float32)[keep],
+                                   np.asarray(scores, np.float32)[keep],
+                                   boxes[keep], box_scores[keep], t)
         self._age(updated)
         return [track.result() for track in updated]
 
@@ -342,10 +398,11 @@ class PoseTracker:
         return dedupe_poses(keypoints, scores, boxes, confident[order],
                             self.kpt_thr, self.dedup_oks_thr, self.sigmas)
 
-    def _update(self, keypoints: np.ndarray, scores: np.ndarray,
-                boxes: np.ndarray, box_scores: np.ndarray,
+    def _update(self, image: np.ndarray, keypoints: np.ndarray,
+                scores: np.ndarray, boxes: np.ndarray, box_scores: np.ndarray,
                 t: float) -> List[Track]:
-        """Match poses to tracks, update them, start new tracks."""
+        """Match poses to tracks, then the rest to lost tracks; update
+        them, start new tracks."""
         if self.tracks:
             ref_keypoints = np.stack([tr.predicted() for tr in self.tracks])
             ref_scores = np.stack([tr.keypoint_scores for tr in self.tracks])
@@ -366,6 +423,13 @@ class PoseTracker:
         else:
             pairs = []
         matched = {col: self.tracks[row] for row, col in pairs}
+        looks = [None] * len(keypoints)
+        if self.reid_memory > 0:
+            looks = [
+                appearance(image, keypoints[i], scores[i], boxes[i],
+                           self.kpt_thr) for i in range(len(keypoints))
+            ]
+            matched.update(self._reidentify(looks, boxes, set(matched)))
         updated = []
         for i in range(len(keypoints)):
             track = matched.get(i)
@@ -382,6 +446,10 @@ class PoseTracker:
                 self.tracks.append(track)
             track.bbox, track.bbox_score = boxes[i], float(box_scores[i])
             track.update(keypoints[i], scores[i], self.kpt_thr)
+            if looks[i] is not None:
+                track.appearance = looks[i] if track.appearance is None else (
+                    (1 - APPEARANCE_MOMENTUM) * track.appearance +
+                    APPEARANCE_MOMENTUM * looks[i])
             track.smoothed = keypoints[i]
             if track.smoother is not None:
                 height = max(float(boxes[i, 3] - boxes[i, 1]), 1.)
@@ -390,12 +458,67 @@ class PoseTracker:
             updated.append(track)
         return sorted(updated, key=lambda tr: tr.track_id)
 
+    def _reidentify(self, looks: List[Optional[np.ndarray]], boxes: np.ndarray,
+                    claimed: set) -> Dict[int, Track]:
+        """``{pose index: lost track}`` for poses no active track claimed
+        (not in ``claimed``) whose appearance ``looks`` matches a lost
+        track's by at least ``reid_thr``, where their box is plausible for
+        that person: centre within :data:`REID_MAX_SHIFT` heights of the
+        track's last box, height within a factor :data:`REID_MAX_SCALE`.
+        The tracks matched leave :attr:`lost` for :attr:`tracks`, with a
+        fresh motion and smoothing state (their last ones are stale)."""
+        free = [
+            i for i in range(len(looks))
+            if i not in claimed and looks[i] is not None
+        ]
+        if not free or not self.lost:
+            return {}
+        similarity = np.zeros((len(self.lost), len(free)), np.float32)
+        plausible = np.zeros(similarity.shape, bool)
+        for row, track in enumerate(self.lost):
+            last = track.bbox
+            height = max(float(last[3] - last[1]), 1.)
+            for col, i in enumerate(free):
+                box = boxes[i]
+                shift = np.hypot(*(
+                    (box[:2] + box[2:] - last[:2] - last[2:]) / 2)) / height
+                scale = max(float(box[3] - box[1]), 1.) / height
+                plausible[row, col] = (
+                    shift <= REID_MAX_SHIFT
+                    and 1 / REID_MAX_SCALE <= scale <= REID_MAX_SCALE)
+                if plausible[row, col]:
+                    similarity[row, col] = appearance_similarity(
+                        track.appearance, looks[i])
+        found = {}
+        for row, col in self.match(similarity,
+                                   np.where(plausible, self.reid_thr, np.inf)):
+            track = self.lost[row]
+            track.velocity = None
+            track.keypoint_scores = np.zeros_like(track.keypoint_scores)
+            track.smoother = OneEuroFilter(
+                **self.smoothing) if self.smooth else None
+            found[free[col]] = track
+        revived = {id(track) for track in found.values()}
+        self.lost = [tr for tr in self.lost if id(tr) not in revived]
+        self.tracks.extend(found.values())
+        return found
+
     def _age(self, updated: List[Track]) -> None:
-        """Count a missed frame for tracks not updated; drop old ones."""
+        """Count a missed frame for tracks not updated; tracks missing for
+        more than ``max_missing`` frames are lost (kept for
+        re-identification if they have an appearance), lost ones missing
+        for ``reid_memory`` frames more are forgotten."""
         seen = {id(track) for track in updated}
-        for track in self.tracks:
+        for track in itertools.chain(self.tracks, self.lost):
             if id(track) not in seen:
                 track.missing += 1
-        self.tracks = [
-            track for track in self.tracks if track.missing <= self.max_missing
+        active = [tr for tr in self.tracks if tr.missing <= self.max_missing]
+        lost = [
+            tr for tr in self.tracks
+            if tr.missing > self.max_missing and tr.appearance is not None
+        ]
+        self.tracks = active
+        self.lost = [
+            tr for tr in self.lost + lost
+            if tr.missing <= self.max_missing + self.reid_memory
         ]

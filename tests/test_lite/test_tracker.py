@@ -1,5 +1,6 @@
 """``PoseTracker`` on synthetic people: stable ids through crossings and
-missed detections, new (never reused) ids after a drop, the detection
+missed detections, new (never reused) ids after a drop without
+re-identification (with it: ``test_reid.py``), the detection
 interval, smoothing and one batched pose call per frame."""
 import json
 
@@ -61,7 +62,9 @@ def test_missed_detections_and_an_occluded_frame_keep_the_id():
 
 
 def test_a_person_back_after_a_drop_gets_a_new_never_used_id():
-    # a leaves for 20 frames (> max_missing), b stays, c arrives meanwhile
+    # a leaves for 20 frames (> max_missing), b stays, c arrives meanwhile;
+    # without re-identification (reid_memory=0, as MMDeploy; see
+    # test_reid.py for it) a comes back as someone new
     away = set(range(10, 30))
     world = World({
         'a': walker(100, 240, 200, 0,
@@ -69,7 +72,7 @@ def test_a_person_back_after_a_drop_gets_a_new_never_used_id():
         'b': walker(400, 240, 200, 0),
         'c': walker(250, 240, 180, 0, set(range(20, 40)))
     })
-    tracker = make_tracker(world, max_missing=10)
+    tracker = make_tracker(world, max_missing=10, reid_memory=0)
     identities, _ = run(tracker, world, 40)
     first, second = identities[0]['a'], identities[35]['a']
     assert second != first

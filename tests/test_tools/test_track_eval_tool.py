@@ -34,6 +34,8 @@ def test_writes_table_and_plot(tmp_path):
     (['--beta', '-1'], '--beta must be >= 0'),
     (['--matching', 'nearest'], 'invalid choice'),
     (['--gt', 'a.json', 'b.json'], 'got 2 --gt files for 1 videos'),
+    (['--reid-memory', '-1'], '--reid-memory must be >= 0'),
+    (['--reid-thr', '1.5'], '--reid-thr must be in [0, 1]'),
 ])
 def test_usage_errors_are_one_line_and_2(tmp_path, args, message):
     result = python_tool(TOOL, VIDEO, *args, '--out-dir', str(tmp_path))
@@ -90,3 +92,14 @@ def test_header_names_matching_and_smoothing(tmp_path):
     assert result.returncode == 0, result.stderr
     header = (tmp_path / 'track_eval.md').read_text().split('|')[0]
     assert 'hungarian matching' in header and "'beta': 3.0" in header
+
+
+def test_one_row_per_reid_memory(tmp_path):
+    result = python_tool(TOOL, VIDEO, '--noise', '1', '--intervals', '5',
+                         '--reid-memory', '0', '60', '--reid-thr', '0.5',
+                         '--out-dir', str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / 'track_eval_videos.md').read_text()
+    rows = [line for line in text.splitlines() if '| every 5th |' in line]
+    assert [row.split(' | ')[4] for row in rows] == ['0', '60']
+    assert 'appearance similarity >= 0.5' in text.split('|')[0]

@@ -15,6 +15,9 @@ Each video's ground truth is ``--gt`` (in the order of the videos) or the
 video's ``.json``. Besides the videos, ``--overlap-ious`` adds synthetic
 videos of two people (the first two annotated poses of the first video's
 first frame, resized alike) whose boxes overlap by that IoU in every frame.
+The tracker gets each video's frames (for re-identification by appearance;
+the overlap scenes are black frames); ``--reid-memory`` compares memories
+of lost tracks, ``--reid-thr`` sets the appearance similarity.
 Writes to ``--out-dir``, only once every run is done: ``track_eval.md``
 (per setting: all videos together, by TrackEval's ``combine_sequences``,
 and each overlap scene), ``track_eval_videos.md`` (every video and
@@ -24,6 +27,7 @@ mismatched video or annotation.
 """
 import argparse
 import functools
+import itertools
 import os
 import os.path as osp
 import sys
@@ -34,12 +38,14 @@ from levitpose_lite.errors import InvalidInputError, check_file, first_line
 
 COLUMNS = (('video', 'video'), ('noise % of height', 'noise'), ('detection',
                                                                 'interval'),
-           ('missed detections', 'miss'), ('people-frames', 'people_frames'),
-           ('found', 'found'), ('MOTA', 'MOTA'), ('IDF1', 'IDF1'),
-           ('id switches', 'IDSW'), ('fragmentations', 'Frag'),
-           ('false positives', 'CLR_FP'), ('kpt error raw (px)', 'error_raw'),
-           ('kpt error smoothed (px)', 'error_smoothed'), ('tracker frames/s',
-                                                           'tracker_fps'))
+           ('missed detections', 'miss'), ('re-id memory (frames)', 'reid'),
+           ('people-frames', 'people_frames'), ('found', 'found'),
+           ('MOTA', 'MOTA'), ('IDF1', 'IDF1'), ('id switches', 'IDSW'),
+           ('fragmentations', 'Frag'), ('false positives', 'CLR_FP'),
+           ('kpt error raw (px)',
+            'error_raw'), ('kpt error smoothed (px)',
+                           'error_smoothed'), ('tracker frames/s',
+                                               'tracker_fps'))
 
 
 def parse_args(argv=None):
@@ -88,6 +94,20 @@ def parse_args(argv=None):
         default=None,
         help='the One-Euro filter\'s speed coefficient, Hz per person '
         'height per second (default: the tracker\'s)')
+    parser.add_argument(
+        '--reid-memory',
+        type=int,
+        nargs='+',
+        default=None,
+        help='frames a lost track is remembered for re-identification by '
+        'appearance, >= 0; several values are compared (default: the '
+        'tracker\'s)')
+    parser.add_argument(
+        '--reid-thr',
+        type=float,
+        default=None,
+        help='least appearance similarity of a re-identification, in '
+        '[0, 1] (default: the tracker\'s)')
     parser.add_argument('--seed', type=int, default=0, help='noise seed')
     parser.add_argument(
         '--out-dir', default='track_eval', help='where the results go')
@@ -98,6 +118,10 @@ def parse_args(argv=None):
                          f'height), got {value:g}')
     if args.beta is not None and not args.beta >= 0:
         parser.error('--beta must be >= 0')
+    if args.reid_memory is not None and min(args.reid_memory) < 0:
+        parser.error('--reid-memory must be >= 0')
+    if args.reid_thr is not None and not 0 <= args.reid_thr <= 1:
+        parser.error(f'--reid-thr must be in [0, 1], got {args.reid_thr:g}')
     if min(args.intervals) < 1:
         parser.error('--intervals must be >= 1')
     for name, values in (('--miss-rates', args.miss_rates),
@@ -120,8 +144,8 @@ def video_shape(path: str):
 
 
 def load_sources(args):
-    """``[(name, frames, (w, h), fps)]``: the videos, then the overlap
-    scenes."""
+    """``[(name, frames, (w, h), fps, video)]``: the videos, then the
+    overlap scenes (their ``video`` None: black frames)."""
     from levitpose_lite.track_eval import (check_truth, load_truth,
                                            overlap_truth)
     sources = []
@@ -131,9 +155,10 @@ def load_sources(args):
         count, width, height, fps = video_shape(video)
         frames, size = load_truth(gt)
         check_truth(frames, size, count, width, height, gt)
-        sources.append((osp.basename(video), frames, (width, height), fps))
+        sources.append(
+            (osp.basename(video), frames, (width, height), fps, video))
     if args.overlap_ious:
-        name, frames, size, fps = sources[0]
+        name, frames, size, fps, _ = sources[0]
         first = frames[0]
         people = [i for i in range(len(first.ids)) if first.present()[i]]
         if len(people) < 2:
@@ -143,8 +168,19 @@ def load_sources(args):
         for iou in args.overlap_ious:
             sources.append((f'two people at IoU {iou:g} (from {name})',
                             overlap_truth(one, two, iou,
-                                          size=size), size, fps))
+                                          size=size), size, fps, None))
     return sources
+
+
+def images(video):
+    """The decoded frames of ``video``, read as they are needed (None for
+    the black frames of a synthetic scene)."""
+    if video is None:
+        return None
+    from levitpose_lite.video import open_video, video_frames
+    return (frame for frame in video_frames(video,
+                                            open_video(video).num_frames)
+            if frame is not None)
 
 
 def cell(key, value):
@@ -229,7 +265,8 @@ def write_results(out_dir: str, text: str, everything: str, plotted,
 def track_eval(args: argparse.Namespace, command: str) -> None:
     """Track every source in every setting; write the tables and plot."""
     from levitpose_lite.track_eval import combine, evaluate
-    from levitpose_lite.tracker import SMOOTHING
+    from levitpose_lite.tracker import REID_MEMORY, REID_THR, SMOOTHING
+    reid_thr = REID_THR if args.reid_thr is None else args.reid_thr
     smoothing = dict(SMOOTHING)
     if args.beta is not None:
         smoothing['beta'] = args.beta
@@ -240,10 +277,12 @@ def track_eval(args: argparse.Namespace, command: str) -> None:
     rows, summary = [], []
     for noise in args.noise:
         for interval in args.intervals:
-            for miss in args.miss_rates:
-                setting = dict(noise=noise, interval=interval, miss=miss)
+            for miss, reid in itertools.product(
+                    args.miss_rates, args.reid_memory or [REID_MEMORY]):
+                setting = dict(
+                    noise=noise, interval=interval, miss=miss, reid=reid)
                 runs = []
-                for name, frames, size, fps in sources:
+                for name, frames, size, fps, video in sources:
                     run = evaluate(
                         frames,
                         size,
@@ -252,8 +291,11 @@ def track_eval(args: argparse.Namespace, command: str) -> None:
                         miss,
                         args.seed,
                         fps,
+                        images=images(video),
                         matching=args.matching,
-                        smoothing=smoothing)
+                        smoothing=smoothing,
+                        reid_memory=reid,
+                        reid_thr=reid_thr)
                     rows.append(dict(run, video=name, **setting))
                     if not name.startswith('two people'):
                         runs.append(run)
@@ -267,22 +309,24 @@ def track_eval(args: argparse.Namespace, command: str) -> None:
     header = (f'`{command}`\n\nOracle inputs (true boxes and keypoints with '
               'Gaussian noise of the given share of the person height); '
               f'{args.matching} matching; One-Euro {smoothing}; '
+              f're-identification at appearance similarity >= {reid_thr:g} '
+              '(the videos\' frames; black frames in the overlap scenes); '
               f'TrackEval {trackeval.__version__} CLEAR and Identity, a '
               'tracked pose matching a true one at OKS >= 0.5; seed '
               f'{args.seed}; tracker frames/s excludes the (oracle) models.')
     overlaps = [r for r in rows if r['video'].startswith('two people')]
     text = markdown(summary + overlaps if summary else rows, header)
     everything = markdown(rows, header)
+    first = (summary or rows)[0]
     plotted = [
         r for r in (summary or rows)
-        if r['miss'] == args.miss_rates[0] and r['video'] == (
-            summary or rows)[0]['video']
+        if all(r[key] == first[key] for key in ('miss', 'reid', 'video'))
     ]
     try:
         write_results(
             args.out_dir, text, everything, plotted,
-            f"{plotted[0]['video']}, missed detections "
-            f"{args.miss_rates[0]:g}")
+            f"{first['video']}, missed detections {first['miss']:g}, "
+            f"re-id memory {first['reid']} frames")
     except OSError as err:
         raise InvalidInputError(
             f'--out-dir {args.out_dir}: {err.strerror}') from err
