@@ -19,7 +19,7 @@ import numpy as np
 from .errors import first_line
 
 __all__ = [
-    'BACKENDS', 'DEVICES', 'OPENVINO_DEVICES', 'ort_session',
+    'BACKENDS', 'DEVICES', 'OPENVINO_DEVICES', 'PRECISIONS', 'ort_session',
     'OnnxRuntimeSession', 'OpenVINOSession', 'create_session'
 ]
 
@@ -32,6 +32,10 @@ DEVICES = {
 }
 #: OpenVINO: device -> OpenVINO device name (only the CPU plugin is tested).
 OPENVINO_DEVICES = {'cpu': 'CPU'}
+#: Inference precisions of float layers -> OpenVINO's precision hint.
+#: ``bf16`` runs on OpenVINO only, on a CPU with bfloat16 instructions
+#: (AVX512-BF16 or AMX); ONNX Runtime runs fp32 files in fp32.
+PRECISIONS = {'fp32': 'f32', 'bf16': 'bf16'}
 
 Shape = Tuple[Optional[int], ...]
 
@@ -41,6 +45,13 @@ def _check_threads(num_threads: Optional[int]) -> None:
                                     or num_threads < 1):
         raise ValueError('num_threads must be a positive int or None, got '
                          f'{num_threads!r}')
+
+
+def _check_precision(precision: str, backend: str) -> None:
+    allowed = list(PRECISIONS) if backend == 'openvino' else ['fp32']
+    if precision not in allowed:
+        raise ValueError(f'precision must be one of {allowed} for backend '
+                         f'"{backend}", got {precision!r}')
 
 
 def _check_file(model_path: str) -> None:
@@ -168,7 +179,8 @@ class OpenVINOSession:
     OpenVINO reads the ONNX file directly, int8 (QDQ) files included,
     which it runs with integer kernels. The CPU plugin would otherwise
     compute fp32 layers in bfloat16 on CPUs that support it, so the
-    inference precision is pinned to fp32: an fp32 file gives fp32 results.
+    inference precision is what ``precision`` says, fp32 by default: an
+    fp32 file gives fp32 results unless bf16 is asked for.
 
     OpenVINO runs a model compiled for one fixed batch size faster than
     one with a dynamic batch axis, so each batch size seen (up to
@@ -181,6 +193,14 @@ class OpenVINOSession:
             ``'cpu'``.
         num_threads (int, optional): Inference threads. Defaults to None
             (OpenVINO's choice).
+        precision (str): A key of :data:`PRECISIONS`: the precision the
+            float layers compute in. ``'bf16'`` needs a CPU with bfloat16
+            instructions (OpenVINO's ``BF16`` capability). Defaults to
+            ``'fp32'``.
+
+    Raises:
+        ValueError: On a bad argument or an unreadable model, or
+            ``'bf16'`` on a CPU without bfloat16.
     """
     backend = 'openvino'
     #: Most batch sizes that get a compiled copy of their own.
@@ -189,15 +209,22 @@ class OpenVINOSession:
     def __init__(self,
                  model_path: str,
                  device: str = 'cpu',
-                 num_threads: Optional[int] = None) -> None:
+                 num_threads: Optional[int] = None,
+                 precision: str = 'fp32') -> None:
         ov = _import_openvino()
         if device not in OPENVINO_DEVICES:
             raise ValueError(f'device must be one of '
                              f'{sorted(OPENVINO_DEVICES)} for backend '
                              f'"openvino", got {device!r}')
+        _check_precision(precision, 'openvino')
         _check_file(model_path)
         _check_threads(num_threads)
         core = ov.Core()
+        if precision == 'bf16' and 'BF16' not in core.get_property(
+                OPENVINO_DEVICES[device], 'OPTIMIZATION_CAPABILITIES'):
+            raise ValueError('precision "bf16" needs a CPU with bfloat16 '
+                             'instructions (AVX512-BF16 or AMX); this one '
+                             'has none: use "fp32"')
         try:
             model = core.read_model(model_path)
         except RuntimeError as err:  # OpenVINO's error for unreadable files
@@ -205,7 +232,7 @@ class OpenVINOSession:
                              f'{first_line(err)}') from err
         config = {
             'PERFORMANCE_HINT': 'LATENCY',
-            'INFERENCE_PRECISION_HINT': 'f32'
+            'INFERENCE_PRECISION_HINT': PRECISIONS[precision]
         }
         if num_threads is not None:
             config['INFERENCE_NUM_THREADS'] = num_threads
@@ -224,6 +251,7 @@ class OpenVINOSession:
             _static(_ov_dims(o.get_partial_shape())) for o in model.outputs
         ]
         self.metadata = _ov_metadata(model)
+        self.precision = precision
 
     def _request_for(self, batch_size: int):
         """The infer request compiled for ``batch_size``, else the dynamic
@@ -269,7 +297,8 @@ def create_session(model_path: str,
                    backend: str = 'onnxruntime',
                    device: str = 'cpu',
                    num_threads: Optional[int] = None,
-                   spinning: bool = True):
+                   spinning: bool = True,
+                   precision: str = 'fp32'):
     """Open ``model_path`` with ``backend``.
 
     Args:
@@ -281,13 +310,17 @@ def create_session(model_path: str,
         num_threads (int, optional): Inference threads. Defaults to None.
         spinning (bool): ONNX Runtime only, see :func:`ort_session`.
             Defaults to True.
+        precision (str): Precision of the float layers, a key of
+            :data:`PRECISIONS`; ``'bf16'`` with OpenVINO only. Defaults to
+            ``'fp32'``.
 
     Returns:
         OnnxRuntimeSession | OpenVINOSession: The session.
     """
     if backend == 'onnxruntime':
+        _check_precision(precision, backend)
         return OnnxRuntimeSession(model_path, device, num_threads, spinning)
     if backend == 'openvino':
-        return OpenVINOSession(model_path, device, num_threads)
+        return OpenVINOSession(model_path, device, num_threads, precision)
     raise ValueError(f'backend must be one of {list(BACKENDS)}, got '
                      f'{backend!r}')

@@ -62,6 +62,10 @@ class TopDownPoseONNX:
         spinning (bool): ONNX Runtime's idle threads spin; turn off when
             other runtimes share the process (see
             :func:`~levitpose_lite.backends.ort_session`). Defaults to True.
+        precision (str): ``'fp32'``, or ``'bf16'`` with OpenVINO on a CPU
+            with bfloat16 instructions (float layers in bfloat16; see
+            :data:`~levitpose_lite.backends.PRECISIONS`). Defaults to
+            ``'fp32'``.
     """
 
     def __init__(self,
@@ -75,7 +79,8 @@ class TopDownPoseONNX:
                  padding: float = BBOX_PADDING,
                  max_batch_size: Optional[int] = None,
                  backend: str = 'onnxruntime',
-                 spinning: bool = True) -> None:
+                 spinning: bool = True,
+                 precision: str = 'fp32') -> None:
         if backend not in BACKENDS:
             raise ValueError(f'backend must be one of {list(BACKENDS)}, '
                              f'got {backend!r}')
@@ -84,7 +89,7 @@ class TopDownPoseONNX:
             raise ValueError('max_batch_size must be a positive int or None, '
                              f'got {max_batch_size!r}')
         self.session = create_session(onnx_path, backend, device, num_threads,
-                                      spinning)
+                                      spinning, precision)
         self.backend = backend
         self.input_size = self._model_input_size()
         if input_size is not None and tuple(input_size) != self.input_size:
