@@ -1,16 +1,19 @@
 """Shared pytest fixtures: paths to the repository and the shared real data,
-the repository's scripts imported as modules, the real COCO samples and an
-ONNX model exported from LEViTPose-T with fixed random weights (no
-download), for the lite runtime and the tools that run it."""
+the repository's scripts imported as modules, the real COCO samples, and
+ONNX models exported once per test run (for every pytest-xdist worker):
+LEViTPose-T with fixed random weights (no download) and the shipped
+checkpoint, for the lite runtime and the tools that run it."""
 import importlib.util
 import json
 import os
+import shutil
 from pathlib import Path
 from types import ModuleType
 from typing import Callable, Dict
 
 import numpy as np
 import pytest
+from filelock import FileLock
 from mmengine.registry import DefaultScope
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -83,9 +86,9 @@ def coco_samples(shared_data):
     return samples
 
 
-def randomize_norm_stats(model, seed: int = 0) -> None:
+def randomize_norm_stats(model, seed: int = 0):
     """Give every BatchNorm non-trivial statistics and affine parameters,
-    so fusion or export bugs change the outputs."""
+    so fusion or export bugs change the outputs; returns ``model``."""
     import torch
     from torch.nn.modules.batchnorm import _BatchNorm
     generator = torch.Generator().manual_seed(seed)
@@ -102,36 +105,95 @@ def randomize_norm_stats(model, seed: int = 0) -> None:
                         torch.rand(n, generator=generator) + 0.5)
                     module.bias.copy_(
                         torch.randn(n, generator=generator) * 0.1)
+    return model
 
 
 @pytest.fixture(scope='session')
-def levitpose_t_coco(repo_root, tmp_path_factory):
+def randomize_norms():
+    """The :func:`randomize_norm_stats` helper."""
+    return randomize_norm_stats
+
+
+@pytest.fixture(scope='session')
+def build_once(tmp_path_factory) -> Callable[[str, Callable], Path]:
+    """``build_once(name, build)``: the folder ``<run tmp>/built/<name>``
+    after ``build(folder)`` filled it, once per test run for all the
+    pytest-xdist workers (pytest-xdist's pattern for a session fixture
+    shared between workers): the first worker to ask builds it under a file
+    lock, the others wait, then read it. Tests must not change what is in
+    it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        root = root.parent  # the run's folder, holding one per worker
+
+    def get(name: str, build: Callable[[Path], None]) -> Path:
+        folder, done = root / 'built' / name, root / 'built' / f'{name}.done'
+        with FileLock(str(root / f'{name}.lock')):
+            if not done.is_file():  # not built, or a build that failed
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True)
+                build(folder)
+                done.touch()
+        return folder
+
+    return get
+
+
+@pytest.fixture(scope='session')
+def levitpose_t_coco(repo_root, build_once):
     """``(config, checkpoint, onnx_path)``: LEViTPose-T (COCO, 256x256)
     with seeded random weights saved as a checkpoint and exported to ONNX
     with ``levitpose.deploy`` (the same path as ``pytorch2onnx.py``)."""
-    import torch
-    from mmengine.config import Config
-    from mmpose.apis import init_model
-
-    import levitpose  # noqa: F401
-    from levitpose.deploy import (default_input_shape, export_onnx,
-                                  load_deploy_model, preprocessor_metadata)
-    torch.manual_seed(0)
     config = str(repo_root / LEVITPOSE_T_COCO)
-    work = tmp_path_factory.mktemp('levitpose_t_coco')
-    model = init_model(config, None, device='cpu')
-    randomize_norm_stats(model)
-    checkpoint = str(work / 'levitpose-t_random.pth')
-    torch.save({'state_dict': model.state_dict()}, checkpoint)
-    fused = load_deploy_model(config, checkpoint)
-    cfg = Config.fromfile(config)
-    onnx_path = str(work / 'levitpose-t.onnx')
-    export_onnx(
-        fused,
-        onnx_path,
-        default_input_shape(cfg),
-        metadata=preprocessor_metadata(cfg))
-    return config, checkpoint, onnx_path
+
+    def build(work: Path) -> None:
+        import torch
+        from mmengine.config import Config
+        from mmpose.apis import init_model
+
+        import levitpose  # noqa: F401
+        from levitpose.deploy import (default_input_shape, export_onnx,
+                                      load_deploy_model, preprocessor_metadata)
+        torch.manual_seed(0)
+        model = init_model(config, None, device='cpu')
+        randomize_norm_stats(model)
+        checkpoint = str(work / 'levitpose-t_random.pth')
+        torch.save({'state_dict': model.state_dict()}, checkpoint)
+        cfg = Config.fromfile(config)
+        export_onnx(
+            load_deploy_model(config, checkpoint),
+            str(work / 'levitpose-t.onnx'),
+            default_input_shape(cfg),
+            metadata=preprocessor_metadata(cfg))
+
+    work = build_once('levitpose_t_coco', build)
+    return (config, str(work / 'levitpose-t_random.pth'),
+            str(work / 'levitpose-t.onnx'))
+
+
+@pytest.fixture(scope='session')
+def shipped_onnx_of(build_once, load_tool) -> Callable[[Path, Path], str]:
+    """``shipped_onnx_of(config, checkpoint)``: the fp32 ONNX file that
+    ``tools/deployment/pytorch2onnx.py`` writes for a shipped checkpoint
+    with its default options (the codec's input size, dynamic batch,
+    the default opset, the preprocessor in the metadata; parity checked),
+    exported once per run."""
+    tool = load_tool('tools/deployment/pytorch2onnx.py')
+
+    def export(config: Path, checkpoint: Path) -> str:
+
+        def build(work: Path) -> None:
+            rc = tool.main([
+                str(config),
+                str(checkpoint), '--output-file',
+                str(work / 'fp32.onnx')
+            ])
+            assert rc == 0, f'pytorch2onnx.py exited {rc} on {checkpoint}'
+
+        name = f'shipped_{Path(checkpoint).stem}'
+        return str(build_once(name, build) / 'fp32.onnx')
+
+    return export
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ The shipped checkpoints are found by name (``checkpoints/<name>.pth`` with
 """
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -53,23 +54,26 @@ def test_a_shipped_checkpoint_is_found():
 
 @pytest.fixture(
     scope='module', params=shipped_models(), ids=lambda m: m[1].name)
-def shipped(request, tmp_path_factory):
-    """``(config, checkpoint, fp32 onnx, tools/test.py AP, work dir)``."""
+def shipped(request, shipped_onnx_of, tmp_path_factory):
+    """``(config, checkpoint, fp32 onnx from pytorch2onnx.py, work dir)``."""
     config, checkpoint = request.param
     work = tmp_path_factory.mktemp(checkpoint.stem)
-    onnx_file = work / 'fp32.onnx'
-    result = _python('tools/deployment/pytorch2onnx.py', config, checkpoint,
-                     '--output-file', onnx_file)
-    assert result.returncode == 0, result.stderr
+    return config, checkpoint, shipped_onnx_of(config, checkpoint), work
+
+
+@pytest.fixture(scope='module')
+def torch_ap(shipped):
+    """The AP that ``tools/test.py`` (PyTorch) gives the checkpoint."""
+    config, checkpoint, _, work = shipped
     result = _python('tools/test.py', config, checkpoint, '--work-dir',
                      work / 'test', '--out', work / 'torch.json')
     assert result.returncode == 0, result.stderr[-2000:]
-    return config, checkpoint, onnx_file, _ap(work / 'torch.json'), work
+    return _ap(work / 'torch.json')
 
 
 @pytest.mark.slow
-def test_fp32_onnx_scores_what_tools_test_scores(shipped):
-    config, _, onnx_file, torch_ap, work = shipped
+def test_fp32_onnx_scores_what_tools_test_scores(shipped, torch_ap):
+    config, _, onnx_file, work = shipped
     out = work / 'onnx.json'
     result = _python('tools/deployment/test_onnx.py', config, onnx_file,
                      '--out', out)
@@ -81,8 +85,8 @@ def test_fp32_onnx_scores_what_tools_test_scores(shipped):
 
 
 @pytest.mark.slow
-def test_openvino_scores_what_onnxruntime_scores(shipped):
-    config, _, onnx_file, torch_ap, work = shipped
+def test_openvino_scores_what_onnxruntime_scores(shipped, torch_ap):
+    config, _, onnx_file, work = shipped
     out = work / 'openvino.json'
     result = _python('tools/deployment/test_onnx.py', config, onnx_file,
                      '--backend', 'openvino', '--out', out)
@@ -91,8 +95,8 @@ def test_openvino_scores_what_onnxruntime_scores(shipped):
 
 
 @pytest.mark.slow
-def test_int8_runs_and_keeps_the_ap(shipped):
-    config, _, onnx_file, torch_ap, work = shipped
+def test_int8_runs_and_keeps_the_ap(shipped, torch_ap):
+    config, _, onnx_file, work = shipped
     int8 = work / 'int8.onnx'
     result = _python('tools/deployment/quantize_onnx.py', onnx_file,
                      '--calib-dir', REPO_ROOT / SAMPLE / 'images',
@@ -116,34 +120,47 @@ def _one_line_error(result, code, message):
     assert message in lines[0]
 
 
-def test_test_onnx_missing_model_exits_1(tmp_path):
+@pytest.fixture
+def run_test_onnx(load_tool, capsys):
+    """``tools/deployment/test_onnx.py argv`` run in-process (its imports
+    are this process's already): a ``CompletedProcess`` of its exit status
+    and what it printed."""
+    main = load_tool('tools/deployment/test_onnx.py').main
+
+    def run(*argv):
+        code = main(list(map(str, argv)))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(argv, code, out, err)
+
+    return run
+
+
+def test_test_onnx_missing_model_exits_1(run_test_onnx, tmp_path):
     config = shipped_models()[0][0]
-    result = _python('tools/deployment/test_onnx.py', config,
-                     tmp_path / 'none.onnx')
+    result = run_test_onnx(config, tmp_path / 'none.onnx')
     _one_line_error(result, 1, 'none.onnx does not exist')
 
 
-def test_test_onnx_missing_config_exits_1(shipped):
-    result = _python('tools/deployment/test_onnx.py', 'nope.py', shipped[2])
+def test_test_onnx_missing_config_exits_1(run_test_onnx, shipped):
+    result = run_test_onnx('nope.py', shipped[2])
     _one_line_error(result, 1, 'nope.py')
 
 
-def test_test_onnx_bad_threads_exits_2(shipped):
-    result = _python('tools/deployment/test_onnx.py', shipped[0], shipped[2],
-                     '--threads', '0')
+def test_test_onnx_bad_threads_exits_2(run_test_onnx, shipped):
+    result = run_test_onnx(shipped[0], shipped[2], '--threads', '0')
     _one_line_error(result, 2, '--threads must be >= 1, got 0')
 
 
-def test_test_onnx_size_mismatch_exits_1(shipped):
-    result = _python('tools/deployment/test_onnx.py', shipped[0], shipped[2],
-                     '--cfg-options', 'codec.input_size=(192,256)')
+def test_test_onnx_size_mismatch_exits_1(run_test_onnx, shipped):
+    result = run_test_onnx(shipped[0], shipped[2], '--cfg-options',
+                           'codec.input_size=(192,256)')
     _one_line_error(result, 1, 'does not match')
 
 
-def test_test_onnx_corrupt_model_exits_1(shipped, tmp_path):
+def test_test_onnx_corrupt_model_exits_1(run_test_onnx, shipped, tmp_path):
     bad = tmp_path / 'bad.onnx'
     bad.write_bytes(b'not a model')
-    result = _python('tools/deployment/test_onnx.py', shipped[0], bad)
+    result = run_test_onnx(shipped[0], bad)
     _one_line_error(result, 1, 'cannot load ONNX model')
 
 
@@ -166,8 +183,9 @@ def test_quantize_onnx_user_errors(shipped, tmp_path, args, code, message):
     _one_line_error(result, code, message)
 
 
-def test_quantize_onnx_refuses_to_overwrite_its_input(shipped):
-    result = _python('tools/deployment/quantize_onnx.py', shipped[2],
-                     '--calib-dir', REPO_ROOT / SAMPLE / 'images',
-                     '--output-file', shipped[2])
+def test_quantize_onnx_refuses_to_overwrite_its_input(shipped, tmp_path):
+    model = tmp_path / 'fp32.onnx'  # a copy: the export is shared
+    shutil.copyfile(shipped[2], model)
+    result = _python('tools/deployment/quantize_onnx.py', model, '--calib-dir',
+                     REPO_ROOT / SAMPLE / 'images', '--output-file', model)
     _one_line_error(result, 2, 'must differ from the input model')

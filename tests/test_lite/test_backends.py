@@ -25,24 +25,6 @@ INT8_MEDIAN_TOL_PX = 1.
 SCORE_TOL = 1e-4
 
 
-@pytest.fixture(scope='module')
-def int8_model(shipped_onnx, repo_root, tmp_path_factory):
-    """The shipped checkpoint's export, quantised on the detector's boxes
-    of the bundled images."""
-    from levitpose_lite.quantize import (calibration_crops, int8_settings,
-                                         load_calibration_boxes,
-                                         quantize_model)
-    fp32 = TopDownPoseONNX(shipped_onnx)
-    sample = repo_root / 'data/sample-coco'
-    boxes = load_calibration_boxes(
-        str(sample / 'person_detection_results/'
-            'sample_detections_AP_H_56_person.json'))
-    crops = calibration_crops(fp32, str(sample / 'images'), boxes)
-    path = str(tmp_path_factory.mktemp('int8') / 'int8.onnx')
-    quantize_model(shipped_onnx, path, crops, int8_settings())
-    return path
-
-
 def _keypoints(model, backend, coco_samples):
     pose = TopDownPoseONNX(model, backend=backend, num_threads=1)
     results = [
@@ -71,9 +53,9 @@ def test_fp32_keypoints_agree_across_backends(levitpose_t_coco, coco_samples):
     np.testing.assert_allclose(scores_ov, scores_ort, atol=SCORE_TOL)
 
 
-def test_int8_keypoints_agree_across_backends(int8_model, coco_samples):
-    kpts_ort, _ = _keypoints(int8_model, 'onnxruntime', coco_samples)
-    kpts_ov, _ = _keypoints(int8_model, 'openvino', coco_samples)
+def test_int8_keypoints_agree_across_backends(shipped_int8, coco_samples):
+    kpts_ort, _ = _keypoints(shipped_int8, 'onnxruntime', coco_samples)
+    kpts_ov, _ = _keypoints(shipped_int8, 'openvino', coco_samples)
     dist = np.linalg.norm(kpts_ort - kpts_ov, axis=-1)
     assert np.mean(dist <= INT8_KEYPOINT_TOL_PX) >= INT8_MIN_SHARE_WITHIN
     assert np.median(dist) <= INT8_MEDIAN_TOL_PX
@@ -166,8 +148,8 @@ def test_simcc_models_need_their_split(levitpose_t_coco, tmp_path):
         TopDownPoseONNX(path)
 
 
-def test_int8_file_records_its_settings(int8_model):
-    meta = create_session(int8_model).metadata
+def test_int8_file_records_its_settings(shipped_int8):
+    meta = create_session(shipped_int8).metadata
     settings = json.loads(meta['precision'])
     assert settings['precision'] == 'int8'
     assert settings['quant_format'] == 'QDQ'

@@ -1,5 +1,6 @@
 """``levitpose_lite.quantize``: settings per CPU, calibration crops made by
-the runtime, and an int8 model whose heatmap maxima stay with fp32's."""
+the runtime, and an int8 model (``shipped_int8``, quantised once per run)
+whose heatmap maxima stay with fp32's."""
 import json
 
 import cv2
@@ -10,7 +11,7 @@ import pytest
 from levitpose_lite import TopDownPoseONNX
 from levitpose_lite.quantize import (argmax_agreement, calibration_crops,
                                      int8_settings, load_calibration_boxes,
-                                     nodes_in_scope, quantize_model)
+                                     nodes_in_scope)
 
 SAMPLE = 'data/sample-coco/'
 ANN_FILE = SAMPLE + 'annotations/person_keypoints_sample.json'
@@ -106,18 +107,14 @@ def test_max_crops_and_empty_folder(repo_root, levitpose_t_coco, tmp_path):
         calibration_crops(pose, str(tmp_path))
 
 
-def test_int8_heatmaps_keep_their_maxima(repo_root, shipped_onnx, tmp_path):
-    """Calibrate on the detector's boxes; compare on the annotated ones."""
+def test_int8_heatmaps_keep_their_maxima(repo_root, shipped_onnx,
+                                         shipped_int8):
+    """Calibrated on the detector's boxes; compared on the annotated ones."""
     fp32 = TopDownPoseONNX(shipped_onnx)
-    images = str(repo_root / SAMPLE / 'images')
-    calib = calibration_crops(
-        fp32, images, load_calibration_boxes(str(repo_root / DET_FILE)))
     held_out = np.concatenate(
-        calibration_crops(fp32, images,
+        calibration_crops(fp32, str(repo_root / SAMPLE / 'images'),
                           load_calibration_boxes(str(repo_root / ANN_FILE))))
-    out = str(tmp_path / 'int8.onnx')
-    quantize_model(shipped_onnx, out, calib, int8_settings())
-    int8 = TopDownPoseONNX(out)
+    int8 = TopDownPoseONNX(shipped_int8)
     reference = fp32.session.run(held_out)[0]
     quantised = int8.session.run(held_out)[0]
     assert not np.array_equal(reference, quantised)  # it is quantised
@@ -141,17 +138,9 @@ def test_scopes_pick_dense_convolutions_or_every_product(shipped_onnx):
         nodes_in_scope(model, 'all')
 
 
-def test_dense_conv_scope_leaves_other_layers_float(repo_root, shipped_onnx,
-                                                    tmp_path):
-    fp32 = TopDownPoseONNX(shipped_onnx)
-    crops = calibration_crops(
-        fp32,
-        str(repo_root / SAMPLE / 'images'),
-        load_calibration_boxes(str(repo_root / ANN_FILE)),
-        max_crops=4)
-    out = str(tmp_path / 'int8.onnx')
-    quantize_model(shipped_onnx, out, crops, int8_settings())
-    graph = onnx.load(out).graph
+def test_dense_conv_scope_leaves_other_layers_float(shipped_int8):
+    model = onnx.load(shipped_int8)
+    graph = model.graph
     weights = {i.name for i in graph.initializer}
     int8_weights = {
         n.output[0]
@@ -163,7 +152,7 @@ def test_dense_conv_scope_leaves_other_layers_float(repo_root, shipped_onnx,
     assert all(
         next((a.i for a in n.attribute if a.name == 'group'), 1) == 1
         for n in fed)
-    meta = {p.key: p.value for p in onnx.load(out).metadata_props}
+    meta = {p.key: p.value for p in model.metadata_props}
     assert json.loads(meta['precision'])['scope'] == 'dense-conv'
 
 
