@@ -56,17 +56,14 @@ def test_missing_path_is_refused(tmp_path):
         open_input(str(tmp_path / 'nope.jpg'))
 
 
-def test_non_media_file_is_refused(tmp_path):
-    path = tmp_path / 'notes.txt'
-    path.write_text('hello')
-    with pytest.raises(InvalidInputError, match='neither an image'):
-        open_input(str(path))
-
-
-def test_corrupt_image_is_refused(tmp_path):
-    path = tmp_path / 'broken.jpg'
-    path.write_bytes(b'not a jpeg at all')
-    with pytest.raises(InvalidInputError, match='not a valid image'):
+@pytest.mark.parametrize('name, content, match', [
+    ('notes.txt', b'hello', 'neither an image'),
+    ('broken.jpg', b'not a jpeg at all', 'not a valid image'),
+])
+def test_file_that_is_not_media_is_refused(tmp_path, name, content, match):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InvalidInputError, match=match):
         open_input(str(path))
 
 

@@ -1,5 +1,6 @@
 """Tests of the overlapping patch embedding and the baseline's stride-4
 stem (layers/patch_embed.py)."""
+import pytest
 import torch
 from torch import nn
 
@@ -13,10 +14,16 @@ def test_ope_patches_overlap():
     assert conv.padding == (1, 1) and conv.groups == 1
 
 
-def test_ope_halves_and_embeds():
-    ope = OverlapPatchEmbed(8, 16)
-    assert ope(torch.rand(2, 8, 16, 11)).shape == (2, 16, 8, 6)
-    assert ope.stride == 2
+@pytest.mark.parametrize(
+    'cls, in_shape, out_shape, stride',
+    [
+        (OverlapPatchEmbed, (2, 8, 16, 11), (2, 16, 8, 6), 2),  # odd: ceil
+        (ConvStem, (2, 3, 64, 48), (2, 32, 16, 12), 4),
+    ])
+def test_embeds_at_its_stride(cls, in_shape, out_shape, stride):
+    layer = cls(in_shape[1], out_shape[1])
+    assert layer(torch.rand(*in_shape)).shape == out_shape
+    assert layer.stride == stride
 
 
 def test_ope_fuses_like_conv_bn(randomize_bn):
@@ -24,12 +31,6 @@ def test_ope_fuses_like_conv_bn(randomize_bn):
     assert isinstance(ope, ConvBN)
     x = torch.rand(1, 4, 10, 10)
     torch.testing.assert_close(ope.fuse()(x), ope(x), rtol=0, atol=1e-5)
-
-
-def test_conv_stem_has_stride_4():
-    stem = ConvStem(3, 32)
-    assert stem(torch.rand(2, 3, 64, 48)).shape == (2, 32, 16, 12)
-    assert stem.stride == 4
 
 
 def test_conv_stem_doubles_width_with_relu_between():
