@@ -276,6 +276,77 @@ def test_switch_to_deploy_is_exact(options, randomize_bn):
     torch.testing.assert_close(got, expected, rtol=0, atol=1e-5)
 
 
+@pytest.mark.parametrize('heads, hw', [(1, (9, 6)), (2, (3, 2)),
+                                       (4, (16, 12))])
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_deployed_token_layout_path_is_exact(heads, hw, channels_last,
+                                             randomize_bn):
+    """Without the options, the deployed attention computes in token
+    layout (block-diagonal heads, values through the output linear first):
+    the same output, for any head count and for maps smaller or larger
+    than the pooled one."""
+    attn = randomize_bn(make_attention(dim=48, key_dim=8, heads=heads))
+    x = torch.randn(2, 48, *hw)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        expected = reference_cgslra(attn, x)
+        attn.switch_to_deploy()
+        got = attn(x)
+    assert attn.fused
+    torch.testing.assert_close(got, expected, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize('options',
+                         [dict(qkv_kernel=3),
+                          dict(group_out_norm=True)])
+def test_options_keep_the_per_group_path(options):
+    attn = make_attention(**options)
+    attn.switch_to_deploy()
+    assert not attn.fused
+
+
+def test_token_layout_masks_are_not_saved():
+    attn = make_attention(dim=48, key_dim=8)
+    keys = set(attn.state_dict())
+    attn.switch_to_deploy()
+    assert set(attn.state_dict()) == keys
+    assert attn.k_mask.shape == (2 * 9, 8) and attn.v_mask.shape == (18, 12)
+
+
+@pytest.mark.parametrize('dynamo, opset', [(True, 20), (False, 17)])
+def test_onnx_export_of_token_layout_path(tmp_path, dynamo, opset):
+    """The exported graph (the default exporter's) pools with one constant
+    product and has no per-head transpose; ONNX Runtime reproduces the
+    deployed module (both exporters)."""
+    ort = pytest.importorskip('onnxruntime')
+    onnx = pytest.importorskip('onnx')
+    attn = make_attention(dim=48, key_dim=8)
+    attn.switch_to_deploy()
+    x = torch.randn(1, 48, 10, 8)
+    path = str(tmp_path / 'cgslra.onnx')
+    torch.onnx.export(attn, (x, ), path, dynamo=dynamo, opset_version=opset)
+    if dynamo:  # the legacy exporter leaves constant folding undone
+        graph = onnx.load(path).graph
+        # transposes of activations (batched, rank 3 or 4): one to tokens, one
+        # back, one per group for the keys (the TorchScript exporter also
+        # transposes some 2-D weights)
+        moved = [
+            node for node in graph.node if node.op_type == 'Transpose'
+            and len(onnx.helper.get_attribute_value(node.attribute[0])) > 2
+        ]
+        assert len(moved) <= 2 + attn.num_groups
+        ops = {node.op_type for node in graph.node}
+        assert not ops & {'AveragePool', 'GlobalAveragePool', 'Tile'}
+    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    (got, ) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+    with torch.no_grad():
+        expected = attn(x)
+    assert expected.abs().max() > 1e-3
+    torch.testing.assert_close(
+        torch.from_numpy(got), expected, atol=1e-5, rtol=0)
+
+
 @pytest.mark.parametrize('dynamo, opset', [(True, 20), (False, 17)])
 def test_onnx_export_with_options(tmp_path, dynamo, opset):
     """Both exporters; ONNX Runtime reproduces the deployed module."""

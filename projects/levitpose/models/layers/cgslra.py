@@ -19,11 +19,15 @@ after each group's output linear (``group_out_norm``);
 from typing import Optional, Tuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .conv_bn import ConvBN
 
-__all__ = ['adaptive_pool_matrix', 'SpatialLinearReduction', 'CGSLRA']
+__all__ = [
+    'adaptive_pool_matrix', 'token_pool_matrix', 'SpatialLinearReduction',
+    'CGSLRA'
+]
 
 
 def adaptive_pool_matrix(size: int, pool_size: int) -> Tensor:
@@ -38,6 +42,21 @@ def adaptive_pool_matrix(size: int, pool_size: int) -> Tensor:
         row[start:end] = 1. / (end - start)
         rows.append(row)
     return torch.stack(rows)
+
+
+def token_pool_matrix(height: int,
+                      width: int,
+                      pool_size: int,
+                      copies: int = 1) -> Tensor:
+    """``(copies*P*P, H*W)`` matrix of adaptive average pooling of row-major
+    tokens (``kron`` of the two :func:`adaptive_pool_matrix`, stacked
+    ``copies`` times): ``M @ tokens`` pools a ``(B, H*W, C)`` token map to
+    ``(B, copies*P*P, C)`` in one product. Not cached: made inside
+    ``torch.export``, it would be a fake tensor."""
+    rows = adaptive_pool_matrix(height, pool_size)
+    cols = adaptive_pool_matrix(width, pool_size)
+    pool = rows[:, None, :, None] * cols[None, :, None, :]  # kron
+    return pool.reshape(pool_size**2, height * width).repeat(copies, 1)
 
 
 class SpatialLinearReduction(nn.Module):
@@ -180,13 +199,15 @@ class CGSLRA(nn.Module):
         self.act = nn.ReLU()
         self.proj = ConvBN(dim, dim, zero_init=True)
         self.deploy = False
+        self.fused = False
 
     @torch.no_grad()
     def switch_to_deploy(self, test_cfg: Optional[dict] = None) -> None:
         """Fold the ``1/sqrt(d/h)`` attention scale, once and exactly,
         into the affine of the query LayerNorms or, with ``qkv_kernel``,
         into the query convolutions (fused with their BN first; the key and
-        value ones are fused too).
+        value ones are fused too); without the options, switch to the
+        fused token-layout computation (:meth:`_forward_fused`).
 
         Args:
             test_cfg (dict, optional): Unused (MMPose's estimator passes
@@ -194,6 +215,7 @@ class CGSLRA(nn.Module):
         """
         if self.deploy:
             return
+        self._build_fused()
         if self.qkv_kernel:
             for convs in (self.q_conv, self.k_conv, self.v_conv):
                 for i, conv in enumerate(convs):
@@ -206,6 +228,85 @@ class CGSLRA(nn.Module):
             module.weight.mul_(self.scale)
             module.bias.mul_(self.scale)
         self.deploy = True
+
+    def _build_fused(self) -> None:
+        """The constant masks of :meth:`_forward_fused` (non-persistent
+        buffers: the state dict keeps its keys). Not with the options."""
+        self.fused = not (self.qkv_kernel or self.group_out_norm)
+        if not self.fused:
+            return
+        h, d, c = self.heads, self.key_dim, self.group_dim
+        m = self.reduce[0].pool_size**2
+        # head of each row / column of the block-diagonal products
+        key_head = torch.arange(h * m) // m
+        self.register_buffer(
+            'k_mask', (key_head[:, None] == torch.arange(d) //
+                       (d // h)).to(self.out[0].weight),
+            persistent=False)  # (h*M, d)
+        self.register_buffer(
+            'v_mask', (key_head[:, None] == torch.arange(c) //
+                       (c // h)).to(self.out[0].weight),
+            persistent=False)  # (h*M, C/G)
+
+    def _pool_tokens(self, i: int, tokens: Tensor, hw: Tuple[int,
+                                                             int]) -> Tensor:
+        """Reduced tokens of group ``i`` from row-major tokens ``(B, H*W,
+        C/G)``: pool, then the ``1x1`` conv as a linear on tokens, LN and
+        GELU; returned once per head, ``(B, h*P*P, C/G)``."""
+        reduce = self.reduce[i]
+        if torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export():
+            # one product with a constant, no pooling or tiling node
+            pool = token_pool_matrix(*hw, reduce.pool_size, self.heads)
+            pooled = pool.to(tokens) @ tokens
+        else:  # tokens seen as a channels-last map: no copy
+            pooled = F.adaptive_avg_pool2d(
+                tokens.transpose(1, 2).unflatten(2, hw), reduce.pool_size)
+            pooled = pooled.flatten(2).transpose(1, 2).repeat(1, self.heads, 1)
+        pooled = F.linear(pooled, reduce.sr.weight.flatten(1), reduce.sr.bias)
+        return reduce.act(reduce.norm(pooled))
+
+    def _group_fused(self, i: int, feat: Tensor, hw: Tuple[int,
+                                                           int]) -> Tensor:
+        """Group ``i`` of the deployed attention on row-major tokens
+        ``(B, H*W, C/G)``, same shape; equal to :meth:`_group`.
+
+        The big tensors (queries, attention, output; ``H*W`` rows) stay in
+        token layout: the heads are side by side in block-diagonal products
+        with the ``P*P`` keys and values made once per head and masked to
+        their head's channels, and each head's values are taken through
+        the output linear before the attention (``sum_h A_h (V_h W_h^T)`` =
+        ``concat_h(A_h V_h) W^T``), so no per-head transpose or copy of a
+        big tensor is left.
+        """
+        B, N = feat.shape[:2]
+        h = self.heads
+        q = self.q_norm[i](self.q[i](feat))  # (B, N, d), scale folded
+        kv = self.kv[i](self._pool_tokens(i, feat, hw))  # (B, h*M, d+C/G)
+        k, v = kv.split((self.key_dim, self.group_dim), dim=-1)
+        k = self.k_norm[i](k) * self.k_mask  # (B, h*M, d) block-diagonal
+        v = F.linear(self.v_norm[i](v) * self.v_mask, self.out[i].weight)
+        attn = (q @ k.transpose(1, 2)).unflatten(-1, (h, -1)).softmax(-1)
+        return attn.flatten(2) @ v + self.out[i].bias  # (B, N, C/G)
+
+    def _forward_fused(self, x: Tensor) -> Tensor:
+        """:meth:`forward` of the deployed attention, in token layout: a
+        channels-last ``x`` is viewed as tokens and the result as a
+        channels-last map, without a copy."""
+        B, C, H, W = x.shape
+        # the map size as ints: the legacy ONNX tracer would give tensors
+        # to the pooling matrix's Python arithmetic (the batch stays free)
+        H, W = int(H), int(W)
+        tokens = x.permute(0, 2, 3, 1).reshape(B, H * W, C)
+        slices = tokens.split(self.group_dim, dim=-1)
+        outs = []
+        feat = slices[0]
+        for i in range(self.num_groups):
+            if i > 0:  # the cascade: add the previous group's output
+                feat = slices[i] + feat
+            feat = self._group_fused(i, feat, (H, W))
+            outs.append(feat)
+        out = torch.cat(outs, dim=-1).reshape(B, H, W, C).permute(0, 3, 1, 2)
+        return self.proj(self.act(out))
 
     def _heads(self, x: Tensor) -> Tensor:
         """``(B, N, h * c)`` -> ``(B, h, N, c)``."""
@@ -243,6 +344,8 @@ class CGSLRA(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Attend ``(B, C, H, W)`` features; returns the same shape."""
+        if self.deploy and self.fused:
+            return self._forward_fused(x)
         slices = x.chunk(self.num_groups, dim=1)
         outs = []
         feat = slices[0]
