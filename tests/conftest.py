@@ -3,13 +3,15 @@ the repository's scripts imported as modules, the real COCO samples, and
 ONNX models exported once per test run (for every pytest-xdist worker):
 LEViTPose-T with fixed random weights (no download) and the shipped
 checkpoint, for the lite runtime and the tools that run it."""
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import shutil
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Dict
+from typing import Callable, Dict, Tuple
 
 import numpy as np
 import pytest
@@ -172,26 +174,41 @@ def levitpose_t_coco(repo_root, build_once):
 
 
 @pytest.fixture(scope='session')
-def shipped_onnx_of(build_once, load_tool) -> Callable[[Path, Path], str]:
-    """``shipped_onnx_of(config, checkpoint)``: the fp32 ONNX file that
-    ``tools/deployment/pytorch2onnx.py`` writes for a shipped checkpoint
-    with its default options (the codec's input size, dynamic batch,
-    the default opset, the preprocessor in the metadata; parity checked),
-    exported once per run."""
+def pytorch2onnx_once(build_once, load_tool) -> Callable:
+    """``pytorch2onnx_once(name, config, checkpoint)``: ``(onnx_path,
+    printed)``, the file ``tools/deployment/pytorch2onnx.py`` writes with
+    its default options (the codec's input size, dynamic batch, the default
+    opset and exporter, the preprocessor in the metadata) and what it
+    printed (the parity check), run once per test run under ``name``."""
     tool = load_tool('tools/deployment/pytorch2onnx.py')
 
-    def export(config: Path, checkpoint: Path) -> str:
+    def export(name: str, config, checkpoint) -> Tuple[str, str]:
 
         def build(work: Path) -> None:
-            rc = tool.main([
-                str(config),
-                str(checkpoint), '--output-file',
-                str(work / 'fp32.onnx')
-            ])
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                rc = tool.main([
+                    str(config),
+                    str(checkpoint), '--output-file',
+                    str(work / 'model.onnx')
+                ])
+            (work / 'printed.txt').write_text(printed.getvalue())
             assert rc == 0, f'pytorch2onnx.py exited {rc} on {checkpoint}'
 
+        work = build_once(name, build)
+        return str(work / 'model.onnx'), (work / 'printed.txt').read_text()
+
+    return export
+
+
+@pytest.fixture(scope='session')
+def shipped_onnx_of(pytorch2onnx_once) -> Callable[[Path, Path], str]:
+    """``shipped_onnx_of(config, checkpoint)``: the fp32 ONNX file of a
+    shipped checkpoint (:func:`pytorch2onnx_once`)."""
+
+    def export(config: Path, checkpoint: Path) -> str:
         name = f'shipped_{Path(checkpoint).stem}'
-        return str(build_once(name, build) / 'fp32.onnx')
+        return pytorch2onnx_once(name, config, checkpoint)[0]
 
     return export
 

@@ -7,21 +7,18 @@ import pytest
 import torch
 
 from levitpose.deploy import (DEFAULT_OPSET, check_onnx, default_input_shape,
-                              export_onnx, preprocessor_metadata)
+                              export_onnx)
 from levitpose.utils import UsageError
 
 SHAPE = (1, 3, 256, 256)
 
 
 @pytest.fixture(scope='module')
-def exported(fused_levitpose_t, tmp_path_factory):
-    path = str(tmp_path_factory.mktemp('onnx') / 'levitpose-t.onnx')
-    export_onnx(
-        fused_levitpose_t,
-        path,
-        SHAPE,
-        metadata=preprocessor_metadata(fused_levitpose_t.cfg))
-    return path
+def exported(levitpose_t_onnx):
+    """The model exported with the default options (``pytorch2onnx.py``'s,
+    which are :func:`export_onnx`'s with the codec's input size,
+    :data:`SHAPE`, and the preprocessor metadata)."""
+    return levitpose_t_onnx[0]
 
 
 def test_fused_model_has_no_batchnorm(fused_levitpose_t):
