@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from subprocess import CompletedProcess
 from types import ModuleType
 from typing import Callable, Dict, Tuple
 
@@ -65,6 +66,28 @@ def load_tool() -> Callable[[str], ModuleType]:
         return loaded[path]
 
     return load
+
+
+@pytest.fixture
+def run_main(load_tool, capsys,
+             monkeypatch) -> Callable[..., CompletedProcess]:
+    """``run_main('tools/x.py', *argv)``: the tool's ``main(argv)`` run in
+    this process from the repository root, as a
+    :class:`subprocess.CompletedProcess` (its exit status, stdout and
+    stderr). For the tests of bad command lines and files: the tool's
+    imports are this process's already, so no interpreter starts."""
+
+    def run(path: str, *argv) -> CompletedProcess:
+        argv = [str(a) for a in argv]
+        monkeypatch.chdir(REPO_ROOT)
+        try:
+            code = load_tool(path).main(argv)
+        except SystemExit as exit_:  # argparse
+            code = exit_.code
+        out, err = capsys.readouterr()
+        return CompletedProcess([path, *argv], code, out, err)
+
+    return run
 
 
 @pytest.fixture(scope='session')

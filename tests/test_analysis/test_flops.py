@@ -37,6 +37,7 @@ PAPER_SIZES = [
 ]
 LEVITPOSE = [config for config, *_ in PAPER_SIZES[:4]]
 TOLERANCE = 0.05
+GET_FLOPS = 'tools/analysis_tools/get_flops.py'
 
 
 def build(config):
@@ -220,12 +221,11 @@ def test_unknown_op_raises_in_strict_mode():
 
 
 def run_tool(*args):
-    return subprocess.run(
-        [sys.executable, 'tools/analysis_tools/get_flops.py', *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300)
+    return subprocess.run([sys.executable, GET_FLOPS, *args],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
 
 
 def count(text, label):
@@ -259,24 +259,24 @@ def test_cli_prints_the_part_split(tool_output):
     assert sum(float(share) for _, share in parts) == pytest.approx(100, abs=1)
 
 
-def test_cli_missing_config_is_one_line_error():
-    proc = run_tool('configs/missing.py')
+def test_cli_missing_config_is_one_line_error(run_main):
+    proc = run_main(GET_FLOPS, 'configs/missing.py')
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
         'error: config configs/missing.py does not exist'
     ]
 
 
-def test_cli_bad_input_shape_is_a_usage_error():
-    proc = run_tool(str(TOPDOWN / T_MPII), '--input-shape', '0', '5')
+def test_cli_bad_input_shape_is_a_usage_error(run_main):
+    proc = run_main(GET_FLOPS, TOPDOWN / T_MPII, '--input-shape', '0', '5')
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         'error: input_shape must be two positive ints (H, W), got (0, 5)'
     ]
 
 
-def test_cli_size_the_model_refuses_is_a_usage_error():
-    proc = run_tool(str(TOPDOWN / T_MPII), '--input-shape', '250', '192')
+def test_cli_size_the_model_refuses_is_a_usage_error(run_main):
+    proc = run_main(GET_FLOPS, TOPDOWN / T_MPII, '--input-shape', '250', '192')
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1

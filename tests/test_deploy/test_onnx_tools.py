@@ -5,6 +5,7 @@ close, and bad input ends in one line.
 The shipped checkpoints are found by name (``checkpoints/<name>.pth`` with
 ``configs/quickstart/<name>.py``), so these tests follow a retrained one.
 """
+import functools
 import json
 import re
 import shutil
@@ -121,18 +122,9 @@ def _one_line_error(result, code, message):
 
 
 @pytest.fixture
-def run_test_onnx(load_tool, capsys):
-    """``tools/deployment/test_onnx.py argv`` run in-process (its imports
-    are this process's already): a ``CompletedProcess`` of its exit status
-    and what it printed."""
-    main = load_tool('tools/deployment/test_onnx.py').main
-
-    def run(*argv):
-        code = main(list(map(str, argv)))
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(argv, code, out, err)
-
-    return run
+def run_test_onnx(run_main):
+    """``tools/deployment/test_onnx.py argv``, in-process."""
+    return functools.partial(run_main, 'tools/deployment/test_onnx.py')
 
 
 def test_test_onnx_missing_model_exits_1(run_test_onnx, tmp_path):

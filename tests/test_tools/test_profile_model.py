@@ -1,5 +1,6 @@
 """profile_model.py: per-operator time tables for PyTorch and ONNX Runtime,
-one-line errors for bad options and files."""
+one-line errors for bad options and files (``main(argv)`` in-process, but
+one run as a user runs it)."""
 import json
 import sys
 
@@ -38,22 +39,23 @@ def test_prints_a_table_per_operator(backend, operator):
     (['--backend', 'tensorrt'], "invalid choice: 'tensorrt'"),
     (['--input-shape', '8', '8'], '--input-shape must be >= 16'),
 ])
-def test_bad_options_are_one_line_exit_2(args, message):
-    out = run_tool(profile_cmd(*args))
+def test_bad_options_are_one_line_exit_2(run_main, args, message):
+    out = run_main(TOOL, T_MPII, *args)
     assert out.returncode == 2
     assert message in out.stderr and out.stderr.strip().count('\n') == 0
 
 
-def test_missing_checkpoint_is_one_line_exit_1():
-    out = run_tool(profile_cmd('--checkpoint', 'no_such.pth'))
+def test_missing_checkpoint_is_one_line_exit_1(run_main):
+    out = run_main(TOOL, T_MPII, '--checkpoint', 'no_such.pth')
     assert out.returncode == 1
     assert out.stderr.strip() == 'error: checkpoint no_such.pth does not exist'
-    out = run_tool(profile_cmd('--checkpoint', 'checkpoints'))  # a folder
+    out = run_main(TOOL, T_MPII, '--checkpoint', 'checkpoints')  # a folder
     assert out.returncode == 1
     assert out.stderr.strip() == 'error: checkpoint checkpoints is not a file'
 
 
 def test_missing_config_is_one_line_exit_1():
+    """As a user runs it (a subprocess): nothing else on stderr."""
     out = run_tool([sys.executable, TOOL, 'configs/no_such_config.py'])
     assert out.returncode == 1
     assert out.stderr.strip().count('\n') == 0
