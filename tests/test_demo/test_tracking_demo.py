@@ -187,10 +187,10 @@ def test_no_webcam_is_a_one_line_error(demo_module, tmp_path, monkeypatch,
     (['--det-interval', '0'], '--det-interval must be >= 1'),
     (['--det-interval', '5', '--no-track'], 'needs tracking'),
 ])
-def test_bad_tracking_options_are_one_line_errors(repo_root, tmp_path, args,
+def test_bad_tracking_options_are_one_line_errors(run_main, tmp_path, args,
                                                   message):
-    proc = run_demo(
-        '--input', VIDEO, '--output-root', tmp_path, *args, cwd=repo_root)
+    proc = run_main('demo/topdown_demo_with_mmdet.py', '--input', VIDEO,
+                    '--output-root', tmp_path, *args)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
