@@ -314,30 +314,15 @@ def test_token_layout_masks_are_not_saved():
     assert attn.k_mask.shape == (2 * 9, 8) and attn.v_mask.shape == (18, 12)
 
 
-@pytest.mark.parametrize('dynamo, opset', [(True, 20), (False, 17)])
-def test_onnx_export_of_token_layout_path(tmp_path, dynamo, opset):
-    """The exported graph (the default exporter's) pools with one constant
-    product and has no per-head transpose; ONNX Runtime reproduces the
-    deployed module (both exporters)."""
+def export_and_check(tmp_path, attn, dynamo, opset):
+    """Export the deployed ``attn``, check ONNX Runtime reproduces it and
+    return the graph."""
     ort = pytest.importorskip('onnxruntime')
     onnx = pytest.importorskip('onnx')
-    attn = make_attention(dim=48, key_dim=8)
     attn.switch_to_deploy()
     x = torch.randn(1, 48, 10, 8)
     path = str(tmp_path / 'cgslra.onnx')
     torch.onnx.export(attn, (x, ), path, dynamo=dynamo, opset_version=opset)
-    if dynamo:  # the legacy exporter leaves constant folding undone
-        graph = onnx.load(path).graph
-        # transposes of activations (batched, rank 3 or 4): one to tokens, one
-        # back, one per group for the keys (the TorchScript exporter also
-        # transposes some 2-D weights)
-        moved = [
-            node for node in graph.node if node.op_type == 'Transpose'
-            and len(onnx.helper.get_attribute_value(node.attribute[0])) > 2
-        ]
-        assert len(moved) <= 2 + attn.num_groups
-        ops = {node.op_type for node in graph.node}
-        assert not ops & {'AveragePool', 'GlobalAveragePool', 'Tile'}
     session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
     (got, ) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
     with torch.no_grad():
@@ -345,24 +330,34 @@ def test_onnx_export_of_token_layout_path(tmp_path, dynamo, opset):
     assert expected.abs().max() > 1e-3
     torch.testing.assert_close(
         torch.from_numpy(got), expected, atol=1e-5, rtol=0)
+    return onnx.load(path).graph
 
 
 @pytest.mark.parametrize('dynamo, opset', [(True, 20), (False, 17)])
 def test_onnx_export_with_options(tmp_path, dynamo, opset):
     """Both exporters; ONNX Runtime reproduces the deployed module."""
-    ort = pytest.importorskip('onnxruntime')
     attn = make_attention(dim=48, key_dim=8, qkv_kernel=3, group_out_norm=True)
-    attn.switch_to_deploy()
-    x = torch.randn(1, 48, 10, 8)
-    path = str(tmp_path / 'cgslra.onnx')
-    torch.onnx.export(attn, (x, ), path, dynamo=dynamo, opset_version=opset)
-    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
-    (got, ) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
-    with torch.no_grad():
-        expected = attn(x)
-    assert expected.abs().max() > 1e-3
-    torch.testing.assert_close(
-        torch.from_numpy(got), expected, atol=1e-5, rtol=0)
+    export_and_check(tmp_path, attn, dynamo, opset)
+
+
+@pytest.mark.parametrize('dynamo, opset', [(True, 20), (False, 17)])
+def test_onnx_export_of_token_layout_path(tmp_path, dynamo, opset):
+    """Both exporters reproduce the token-layout path; the default one's
+    graph pools with one constant product and has no per-head transpose."""
+    attn = make_attention(dim=48, key_dim=8)
+    graph = export_and_check(tmp_path, attn, dynamo, opset)
+    if not dynamo:  # the legacy exporter leaves constant folding undone
+        return
+    onnx = pytest.importorskip('onnx')
+    # transposes of activations (rank 3 or 4): one to tokens, one back, one
+    # per group for the keys
+    moved = [
+        node for node in graph.node if node.op_type == 'Transpose'
+        and len(onnx.helper.get_attribute_value(node.attribute[0])) > 2
+    ]
+    assert len(moved) <= 2 + attn.num_groups
+    ops = {node.op_type for node in graph.node}
+    assert not ops & {'AveragePool', 'GlobalAveragePool', 'Tile'}
 
 
 @pytest.mark.parametrize('hw', [(7, 7), (16, 12), (3, 2)])
