@@ -6,10 +6,7 @@ import pytest
 OTHER_CONFIG = ('configs/body_2d_keypoint/topdown_heatmap/mpii/'
                 'td-hm_levitpose-s_8xb64-210e_mpii-256x256.py')
 
-
-@pytest.fixture(scope='module')
-def tool(load_tool):
-    return load_tool('tools/deployment/pytorch2onnx.py')
+TOOL = 'tools/deployment/pytorch2onnx.py'
 
 
 def test_exports_and_prints_the_difference(levitpose_t_onnx):
@@ -26,18 +23,18 @@ def test_exports_and_prints_the_difference(levitpose_t_onnx):
     (['{config}', 'missing.pth'], 1, 'checkpoint missing.pth does not exist'),
     (['{config}', '--opset', '16'], 2, '--opset must be >= 17'),
 ])
-def test_user_errors_give_one_line(tool, levitpose_t_config, tmp_path, capsys,
+def test_user_errors_give_one_line(run_main, levitpose_t_config, tmp_path,
                                    args, code, message):
     args = [a.format(config=levitpose_t_config) for a in args]
-    rc = tool.main(args + ['--output-file', str(tmp_path / 'x.onnx')])
-    err = capsys.readouterr().err.strip()
-    assert rc == code
+    result = run_main(TOOL, *args, '--output-file', tmp_path / 'x.onnx')
+    err = result.stderr.strip()
+    assert result.returncode == code
     assert err.startswith('error:') and message in err
     assert '\n' not in err
 
 
-def test_checkpoint_of_another_model_is_refused(tool, levitpose_t_config,
-                                                repo_root, tmp_path, capsys):
+def test_checkpoint_of_another_model_is_refused(run_main, levitpose_t_config,
+                                                repo_root, tmp_path):
     """No "parity check passed" for a half-random model any more."""
     import torch
 
@@ -46,9 +43,9 @@ def test_checkpoint_of_another_model_is_refused(tool, levitpose_t_config,
     checkpoint = str(tmp_path / 'levitpose-s.pth')
     torch.save(dict(state_dict=other.state_dict()), checkpoint)
     out = tmp_path / 'x.onnx'
-    rc = tool.main([levitpose_t_config, checkpoint, '--output-file', str(out)])
-    captured = capsys.readouterr()
-    assert rc == 1 and not out.exists()
-    assert captured.err.startswith(f'error: checkpoint {checkpoint} does '
-                                   'not fit config')
-    assert 'parity check passed' not in captured.out
+    result = run_main(TOOL, levitpose_t_config, checkpoint, '--output-file',
+                      out)
+    assert result.returncode == 1 and not out.exists()
+    assert result.stderr.startswith(f'error: checkpoint {checkpoint} does '
+                                    'not fit config')
+    assert 'parity check passed' not in result.stdout
