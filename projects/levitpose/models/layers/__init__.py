@@ -5,6 +5,7 @@ those blocks are imported from their modules (``layers.block.ConvFFN``).
 """
 from .block import SandwichBlock
 from .cgslra import CGSLRA
+from .conv_act import fuse_activations
 from .conv_bn import ConvBN, DeconvBN, fuse_modules
 from .lstem import LStem
 from .patch_embed import ConvStem, OverlapPatchEmbed
@@ -14,5 +15,5 @@ from .window_attention import LocalWindowAttention
 __all__ = [
     'CGSLRA', 'ConvBN', 'ConvStem', 'DeconvBN', 'LStem',
     'LocalWindowAttention', 'OverlapPatchEmbed', 'SandwichBlock', 'Subsample',
-    'fuse_modules'
+    'fuse_activations', 'fuse_modules'
 ]
