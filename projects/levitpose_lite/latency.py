@@ -59,8 +59,8 @@ def precision(metadata: Dict[str, str]) -> str:
 def build_runners(models: Sequence[Tuple[str, str]],
                   backends: Sequence[str],
                   num_threads: int,
-                  max_batch_size: Optional[int] = None
-                  ) -> List[Tuple[Key, TopDownPoseONNX]]:
+                  max_batch_size: Optional[int] = None,
+                  bf16: bool = False) -> List[Tuple[Key, TopDownPoseONNX]]:
     """``((label, precision, backend), pose)`` for every model x backend.
 
     Args:
@@ -70,25 +70,37 @@ def build_runners(models: Sequence[Tuple[str, str]],
         num_threads (int): Inference threads of each runner.
         max_batch_size (int, optional): Most crops per inference call.
             Defaults to None (a frame's crops in one call).
+        bf16 (bool): Also run each fp32 model in OpenVINO with its float
+            layers in bfloat16 (precision ``'bf16'``), when ``'openvino'``
+            is one of ``backends``. Defaults to False.
 
     Raises:
-        ValueError: Two runners with the same key, or a model the runtime
-            cannot load.
+        ValueError: Two runners with the same key, a model the runtime
+            cannot load, or ``bf16`` on a CPU without bfloat16.
     """
     runners = []
+
+    def add(label, path, backend, compute='fp32'):
+        pose = TopDownPoseONNX(
+            path,
+            num_threads=num_threads,
+            max_batch_size=max_batch_size,
+            backend=backend,
+            spinning=False,
+            precision=compute)
+        stored = precision(pose.session.metadata)
+        key = (label, compute if stored == 'fp32' else stored, backend)
+        if any(key == k for k, _ in runners):
+            raise ValueError(f'two models are {key}: give them '
+                             'distinct labels (LABEL=MODEL.onnx)')
+        runners.append((key, pose))
+        return stored
+
     for label, path in models:
         for backend in backends:
-            pose = TopDownPoseONNX(
-                path,
-                num_threads=num_threads,
-                max_batch_size=max_batch_size,
-                backend=backend,
-                spinning=False)
-            key = (label, precision(pose.session.metadata), backend)
-            if any(key == k for k, _ in runners):
-                raise ValueError(f'two models are {key}: give them '
-                                 'distinct labels (LABEL=MODEL.onnx)')
-            runners.append((key, pose))
+            stored = add(label, path, backend)
+            if bf16 and backend == 'openvino' and stored == 'fp32':
+                add(label, path, backend, 'bf16')
     return runners
 
 

@@ -96,6 +96,20 @@ def test_openvino_scores_what_onnxruntime_scores(shipped, torch_ap):
 
 
 @pytest.mark.slow
+def test_bf16_in_openvino_keeps_the_ap(shipped, torch_ap):
+    config, _, onnx_file, work = shipped
+    out = work / 'bf16.json'
+    result = _python('tools/deployment/test_onnx.py', config, onnx_file,
+                     '--backend', 'openvino', '--precision', 'bf16', '--out',
+                     out)
+    if 'needs a CPU with bfloat16' in result.stderr:
+        pytest.skip('this CPU has no bfloat16')
+    assert result.returncode == 0, result.stderr
+    assert '(bf16)' in result.stdout
+    assert abs(_ap(out) - torch_ap) <= AP_TOL_FP32 + AP_TOL_INT8
+
+
+@pytest.mark.slow
 def test_int8_runs_and_keeps_the_ap(shipped, torch_ap):
     config, _, onnx_file, work = shipped
     int8 = work / 'int8.onnx'
@@ -141,6 +155,13 @@ def test_test_onnx_missing_config_exits_1(run_test_onnx, shipped):
 def test_test_onnx_bad_threads_exits_2(run_test_onnx, shipped):
     result = run_test_onnx(shipped[0], shipped[2], '--threads', '0')
     _one_line_error(result, 2, '--threads must be >= 1, got 0')
+
+
+def test_test_onnx_bf16_needs_openvino(run_test_onnx, shipped):
+    result = run_test_onnx(shipped[0], shipped[2], '--precision', 'bf16')
+    _one_line_error(
+        result, 2, '--precision bf16 runs in OpenVINO: add '
+        '--backend openvino')
 
 
 def test_test_onnx_size_mismatch_exits_1(run_test_onnx, shipped):

@@ -33,8 +33,8 @@ def test_table_csv_and_plot_without_torch(coco_samples, levitpose_t_coco,
     bbox_args = [a for box in boxes[:3] for a in ['--bbox', *map(str, box)]]
     result = _run(f'T={levitpose_t_coco[2]}', f'T={int8_export}', '--image',
                   str(image_path), *bbox_args, '--backend', 'onnxruntime',
-                  'openvino', '--rounds', '2', '--warmup', '1', '--threads',
-                  '1', '--out-dir', str(tmp_path))
+                  'openvino', '--bf16', '--rounds', '2', '--warmup', '1',
+                  '--threads', '1', '--out-dir', str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert 'frame: 3 people in one call' in result.stdout
     for precision in ('fp32', 'int8'):
@@ -46,11 +46,14 @@ def test_table_csv_and_plot_without_torch(coco_samples, levitpose_t_coco,
     assert 'heavy modules imported: none' in result.stdout
     with open(tmp_path / 'lite_benchmark.csv', newline='') as f:
         rows = list(csv.DictReader(f))
+    # --bf16: each fp32 model once more in OpenVINO, in bfloat16
     assert [(r['precision'], r['backend'])
             for r in rows] == [('fp32', 'onnxruntime'), ('fp32', 'openvino'),
-                               ('int8', 'onnxruntime'), ('int8', 'openvino')]
+                               ('bf16', 'openvino'), ('int8', 'onnxruntime'),
+                               ('int8', 'openvino')]
     assert rows[0]['speedup_vs_ref'] == '1.00'  # the reference: first row
     assert rows[0]['speedup_vs_fp32'] == '' and rows[2]['speedup_vs_fp32']
+    assert rows[3]['speedup_vs_fp32']
     assert (tmp_path / 'lite_benchmark.png').stat().st_size > 0
     table = (tmp_path / 'lite_benchmark.md').read_text()
     assert '| T | int8 | openvino |' in table
@@ -105,6 +108,8 @@ def test_bad_input_exits_1_before_timing(coco_samples, levitpose_t_coco, args,
     (['--reference', 'X:fp32:onnxruntime'], '--reference X:fp32:onnxruntime '
      'is not a row'),
     (['--backend', 'tensorrt'], "invalid choice: 'tensorrt'"),
+    (['--bf16'], '--bf16 runs models in OpenVINO: add openvino to '
+     '--backend'),
 ])
 def test_usage_errors_exit_2(coco_samples, levitpose_t_coco, args, message):
     result = _run(levitpose_t_coco[2], '--image', str(coco_samples[0][0]),

@@ -59,6 +59,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=BACKENDS,
         help='one or both runtimes (default: onnxruntime)')
     parser.add_argument(
+        '--bf16',
+        action='store_true',
+        help='also run each fp32 model in OpenVINO with its float layers in '
+        'bfloat16 (rows "bf16"; needs openvino in --backend and a CPU with '
+        'bfloat16)')
+    parser.add_argument(
         '--frame-size',
         type=int,
         default=None,
@@ -104,6 +110,9 @@ def _check_args(args) -> None:
                                ('--max-batch-size', args.max_batch_size, 1)):
         if value is not None and value < least:
             raise UsageError(f'{name} must be >= {least}, got {value}')
+    if args.bf16 and 'openvino' not in args.backend:
+        raise UsageError('--bf16 runs models in OpenVINO: add openvino to '
+                         '--backend')
     for spec in args.models:
         check_file(_parse_model(spec)[1], 'ONNX model')
     check_file(args.image, 'image')
@@ -137,7 +146,7 @@ def benchmark(args: argparse.Namespace) -> int:
     try:
         runners = latency.build_runners(
             [_parse_model(spec) for spec in args.models], args.backend,
-            args.threads, args.max_batch_size)
+            args.threads, args.max_batch_size, args.bf16)
     except (FileNotFoundError, ValueError, ImportError) as err:
         raise InvalidInputError(first_line(err)) from err
     keys = [key for key, _ in runners]

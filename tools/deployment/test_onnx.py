@@ -22,6 +22,7 @@ from levitpose.utils import InvalidInputError, UsageError
 from levitpose_lite.errors import check_file, first_line
 
 BACKENDS = ('onnxruntime', 'openvino')
+PRECISIONS = ('fp32', 'bf16')
 OUT_FORMATS = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
 
 
@@ -36,6 +37,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=BACKENDS,
         help='inference runtime (default: onnxruntime; openvino needs '
         '`pip install openvino`)')
+    parser.add_argument(
+        '--precision',
+        default='fp32',
+        choices=PRECISIONS,
+        help='precision of the float layers: fp32 (default), or bf16 with '
+        '--backend openvino on a CPU with bfloat16')
     parser.add_argument(
         '--threads',
         type=int,
@@ -60,6 +67,9 @@ def evaluate(args: argparse.Namespace) -> None:
     """Evaluate, print the metrics, optionally write them."""
     if args.threads is not None and args.threads < 1:
         raise UsageError(f'--threads must be >= 1, got {args.threads}')
+    if args.precision == 'bf16' and args.backend != 'openvino':
+        raise UsageError('--precision bf16 runs in OpenVINO: add --backend '
+                         'openvino')
     if args.out and not args.out.endswith(OUT_FORMATS):
         raise UsageError(f'--out must end with one of {OUT_FORMATS}, got '
                          f'{args.out}')
@@ -84,9 +94,10 @@ def evaluate(args: argparse.Namespace) -> None:
             input_size=codec.get('input_size'),
             num_threads=args.threads,
             padding=_bbox_padding(cfg),
-            backend=args.backend)
-        print(f'evaluating {args.model} with {args.backend} on the test set '
-              f'of {args.config}')
+            backend=args.backend,
+            precision=args.precision)
+        print(f'evaluating {args.model} with {args.backend} '
+              f'({args.precision}) on the test set of {args.config}')
         metrics = evaluate_onnx(cfg, pose)
     except (ImportError, ValueError, KeyError) as err:
         raise InvalidInputError(first_line(err)) from err
