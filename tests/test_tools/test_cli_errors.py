@@ -1,12 +1,11 @@
 """Bad inputs to the tools end in one ``error:`` line and the same exit
 status everywhere: 2 for the command line, 1 for what it names.
 
-The tools' ``main(argv)`` runs in-process and returns the exit status.
+The tools' ``main(argv)`` runs in-process (``run_main``) and returns the exit
+status.
 """
-import runpy
-
 import pytest
-from tool_runner import QUICKSTART, REPO_ROOT
+from tool_runner import QUICKSTART
 
 MISSING = 'no/such/file.py'
 TOOLS = ('tools/train.py', 'tools/test.py',
@@ -18,23 +17,17 @@ TOOLS = ('tools/train.py', 'tools/test.py',
          'demo/topdown_demo_with_mmdet.py')
 
 
-def _main(tool: str):
-    return runpy.run_path(str(REPO_ROOT / tool), run_name='tool')['main']
-
-
-def _run(capsys, tool: str, *argv: str):
+def _run(run_main, tool: str, *argv: str):
     """(exit status, the stderr lines) of ``tool argv``."""
-    try:
-        code = _main(tool)(list(argv))
-    except SystemExit as exit_:  # argparse
-        code = exit_.code
-    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
-    return code, lines
+    result = run_main(tool, *argv)
+    return result.returncode, [
+        ln for ln in result.stderr.splitlines() if ln.strip()
+    ]
 
 
 @pytest.mark.parametrize('tool', TOOLS)
-def test_unknown_option_is_one_line_and_2(capsys, tool):
-    code, lines = _run(capsys, tool, '--no-such-option')
+def test_unknown_option_is_one_line_and_2(run_main, tool):
+    code, lines = _run(run_main, tool, '--no-such-option')
     assert code == 2 and len(lines) == 1, lines
     assert lines[0].startswith('error: ')
 
@@ -46,19 +39,19 @@ def test_unknown_option_is_one_line_and_2(capsys, tool):
     ('tools/analysis_tools/browse_dataset.py', ['--output-dir', 'out']),
     ('tools/deployment/pytorch2onnx.py', ['--output-file', 'x.onnx']),
 ])
-def test_missing_config_is_one_line_and_1(capsys, tool, extra):
-    code, lines = _run(capsys, tool, MISSING, *extra)
+def test_missing_config_is_one_line_and_1(run_main, tool, extra):
+    code, lines = _run(run_main, tool, MISSING, *extra)
     assert code == 1 and lines == [f'error: config {MISSING} does not exist']
 
 
-def test_test_py_missing_checkpoint(capsys):
-    code, lines = _run(capsys, 'tools/test.py', QUICKSTART, 'missing.pth')
+def test_test_py_missing_checkpoint(run_main):
+    code, lines = _run(run_main, 'tools/test.py', QUICKSTART, 'missing.pth')
     assert code == 1
     assert lines == ['error: checkpoint missing.pth does not exist']
 
 
-def test_train_py_missing_resume_checkpoint(capsys, tmp_path):
-    code, lines = _run(capsys, 'tools/train.py', QUICKSTART, '--work-dir',
+def test_train_py_missing_resume_checkpoint(run_main, tmp_path):
+    code, lines = _run(run_main, 'tools/train.py', QUICKSTART, '--work-dir',
                        str(tmp_path), '--resume', 'missing.pth')
     assert code == 1
     assert lines == ['error: checkpoint to resume missing.pth does not exist']
@@ -80,14 +73,14 @@ def test_train_py_missing_resume_checkpoint(capsys, tmp_path):
     ('tools/analysis_tools/memory_check.py',
      ['--input', 'x.mp4', '--frames', '10'], '--warmup + --window <='),
 ])
-def test_bad_option_value_is_one_line_and_2(capsys, tool, argv, message):
-    code, lines = _run(capsys, tool, *argv)
+def test_bad_option_value_is_one_line_and_2(run_main, tool, argv, message):
+    code, lines = _run(run_main, tool, *argv)
     assert code == 2 and len(lines) == 1, lines
     assert lines[0].startswith('error: ') and message in lines[0]
 
 
-def test_publish_model_missing_input_is_one_line_and_1(capsys, tmp_path):
-    code, lines = _run(capsys, 'tools/misc/publish_model.py', 'missing.pth',
+def test_publish_model_missing_input_is_one_line_and_1(run_main, tmp_path):
+    code, lines = _run(run_main, 'tools/misc/publish_model.py', 'missing.pth',
                        str(tmp_path / 'out.pth'))
     assert code == 1
     assert lines == ['error: checkpoint missing.pth does not exist']
