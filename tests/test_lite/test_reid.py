@@ -187,7 +187,7 @@ def test_a_lost_track_is_forgotten_after_the_reid_memory(people):
 
 
 def test_a_return_far_from_where_they_left_is_a_new_person(people):
-    # more than REID_MAX_SHIFT (2) heights from the last box
+    # more than REID_MAX_SHIFT (1) heights from the last box (2.4)
     where = [
         dict(**({} if 10 <= t < 30 else dict(a=20 if t < 10 else 500)))
         for t in range(40)

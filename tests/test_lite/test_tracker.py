@@ -219,6 +219,60 @@ def test_a_person_walking_out_of_the_frame_is_dropped():
     assert all(n > 0 for n in world.pose_calls)
 
 
+def badly_estimated(world, frames):
+    """``world.pose``, but on ``frames`` every pose comes with its
+    keypoints shuffled, differently in every frame (rolled by the frame
+    index): the box of a person, the joints of no one, matching neither
+    the true pose nor the last frame's by OKS."""
+
+    def pose(image, boxes):
+        keypoints, scores = world.pose(image, boxes)
+        if world.frame in frames:
+            keypoints = np.roll(keypoints, world.frame, axis=1)
+        return keypoints, scores
+
+    return pose
+
+
+def test_a_badly_estimated_pose_keeps_its_track_and_starts_none():
+    # frames 3-6: the pose in the track's own box matches no track; it
+    # must not start a track (each would propose a box, and their poses
+    # more tracks), but continue the track whose box it came from
+    world = World({'a': walker(200, 240, 200, 2)})
+    tracker = PoseTracker(
+        world.detector,
+        badly_estimated(world, set(range(3, 7))),
+        det_interval=100,
+        smooth=False)
+    counts, ids = [], set()
+    for frame in range(12):
+        people = tracker(world.at(frame))
+        counts.append(len(tracker.tracks))
+        ids.update(p['track_id'] for p in people)
+    assert counts == [1] * 12
+    assert ids == {0}
+
+
+def test_a_track_guesses_for_at_most_max_missing_frames():
+    # badly estimated for good from frame 3: after max_missing guesses
+    # the track is no longer updated, and is dropped max_missing later
+    world = World({'a': walker(200, 240, 200, 0)})
+    tracker = PoseTracker(
+        world.detector,
+        badly_estimated(world, set(range(3, 20))),
+        det_interval=100,
+        max_missing=3,
+        smooth=False,
+        reid_memory=0)
+    reported, tracks = [], []
+    for frame in range(12):
+        reported.append(len(tracker(world.at(frame))))
+        tracks.append(len(tracker.tracks))
+    # guesses in frames 3-5; missing in 6-8, dropped in 9
+    assert reported == [1] * 6 + [0] * 6
+    assert tracks == [1] * 9 + [0] * 3
+
+
 def test_optimal_matching_beats_greedy_where_greedy_is_wrong():
     from levitpose_lite.matching import optimal_match
 
