@@ -24,10 +24,7 @@ from torch import Tensor, nn
 
 from .conv_bn import ConvBN
 
-__all__ = [
-    'adaptive_pool_matrix', 'token_pool_matrix', 'SpatialLinearReduction',
-    'CGSLRA'
-]
+__all__ = ['adaptive_pool_matrix', 'SpatialLinearReduction', 'CGSLRA']
 
 
 def adaptive_pool_matrix(size: int, pool_size: int) -> Tensor:
@@ -42,21 +39,6 @@ def adaptive_pool_matrix(size: int, pool_size: int) -> Tensor:
         row[start:end] = 1. / (end - start)
         rows.append(row)
     return torch.stack(rows)
-
-
-def token_pool_matrix(height: int,
-                      width: int,
-                      pool_size: int,
-                      copies: int = 1) -> Tensor:
-    """``(copies*P*P, H*W)`` matrix of adaptive average pooling of row-major
-    tokens (``kron`` of the two :func:`adaptive_pool_matrix`, stacked
-    ``copies`` times): ``M @ tokens`` pools a ``(B, H*W, C)`` token map to
-    ``(B, copies*P*P, C)`` in one product. Not cached: made inside
-    ``torch.export``, it would be a fake tensor."""
-    rows = adaptive_pool_matrix(height, pool_size)
-    cols = adaptive_pool_matrix(width, pool_size)
-    pool = rows[:, None, :, None] * cols[None, :, None, :]  # kron
-    return pool.reshape(pool_size**2, height * width).repeat(copies, 1)
 
 
 class SpatialLinearReduction(nn.Module):
@@ -252,16 +234,24 @@ class CGSLRA(nn.Module):
                                                              int]) -> Tensor:
         """Reduced tokens of group ``i`` from row-major tokens ``(B, H*W,
         C/G)``: pool, then the ``1x1`` conv as a linear on tokens, LN and
-        GELU; returned once per head, ``(B, h*P*P, C/G)``."""
+        GELU; returned once per head, ``(B, h*P*P, C/G)``. While exporting,
+        the pooling is two products with the constant averaging matrices
+        of :func:`adaptive_pool_matrix` on the tokens seen as ``(B, H,
+        W*C/G)`` (no transpose, no pooling operator)."""
         reduce = self.reduce[i]
+        P = reduce.pool_size
         if torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export():
-            # one product with a constant, no pooling or tiling node
-            pool = token_pool_matrix(*hw, reduce.pool_size, self.heads)
-            pooled = pool.to(tokens) @ tokens
+            H, W = hw
+            rows = adaptive_pool_matrix(H, P).to(tokens)
+            cols = adaptive_pool_matrix(W, P).to(tokens)
+            pooled = (rows @ tokens.reshape(-1, H, W * tokens.shape[-1]))
+            pooled = cols @ pooled.unflatten(-1, (W, -1))  # (B, P, P, C/G)
+            pooled = pooled.flatten(1, 2)
         else:  # tokens seen as a channels-last map: no copy
             pooled = F.adaptive_avg_pool2d(
-                tokens.transpose(1, 2).unflatten(2, hw), reduce.pool_size)
-            pooled = pooled.flatten(2).transpose(1, 2).repeat(1, self.heads, 1)
+                tokens.transpose(1, 2).unflatten(2, hw), P)
+            pooled = pooled.flatten(2).transpose(1, 2)
+        pooled = torch.cat([pooled] * self.heads, dim=1)  # once per head
         pooled = F.linear(pooled, reduce.sr.weight.flatten(1), reduce.sr.bias)
         return reduce.act(reduce.norm(pooled))
 
