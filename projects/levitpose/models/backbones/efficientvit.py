@@ -19,7 +19,7 @@ from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..layers import (ConvStem, LocalWindowAttention, SandwichBlock, Subsample,
-                      fuse_activations, fuse_modules)
+                      fuse_modules)
 
 __all__ = ['EfficientViT', 'parse_input_size', 'parse_out_indices']
 
@@ -311,8 +311,7 @@ class EfficientViT(BaseBackbone):
     def switch_to_deploy(self, test_cfg: Optional[dict] = None) -> None:
         """Prepare every sub-module for deployment (its own
         ``switch_to_deploy``, e.g. gathering attention biases), then fold
-        every BatchNorm into the Conv/Linear before it and fuse each
-        ``Conv2d -> ReLU`` pair into one kernel, in place.
+        every BatchNorm into the Conv/Linear before it, in place.
 
         Idempotent: :class:`BasePoseEstimator` calls this on every
         sub-module that defines it, so a second call does nothing.
@@ -327,6 +326,5 @@ class EfficientViT(BaseBackbone):
             if module is not self and hasattr(module, 'switch_to_deploy'):
                 module.switch_to_deploy()
         fuse_modules(self)
-        fuse_activations(self)
         self.deploy = True
         self._freeze_stages()

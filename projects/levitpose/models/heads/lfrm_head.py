@@ -14,7 +14,7 @@ from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.typing import ConfigType, OptConfigType
 from torch import Tensor, nn
 
-from ..layers import ConvBN, DeconvBN, fuse_activations, fuse_modules
+from ..layers import ConvBN, DeconvBN, fuse_modules
 
 __all__ = ['LFRMHead']
 
@@ -99,8 +99,7 @@ class LFRMHead(HeatmapHead):
         return self.final_layer(self.deconv_layers(feats[-1]))
 
     def switch_to_deploy(self, test_cfg: Optional[dict] = None) -> None:
-        """Fold every BatchNorm into its (transposed) convolution and fuse
-        each ``Conv2d -> ReLU`` pair into one kernel, once.
+        """Fold every BatchNorm into its (transposed) convolution, once.
 
         Args:
             test_cfg (dict, optional): Unused; MMPose passes it.
@@ -109,5 +108,4 @@ class LFRMHead(HeatmapHead):
         if self.deploy:
             return
         fuse_modules(self)
-        fuse_activations(self)
         self.deploy = True

@@ -5,7 +5,6 @@ those blocks are imported from their modules (``layers.block.ConvFFN``).
 """
 from .block import SandwichBlock
 from .cgslra import CGSLRA
-from .conv_act import fuse_activations
 from .conv_bn import ConvBN, DeconvBN, fuse_modules
 from .lstem import LStem
 from .patch_embed import ConvStem, OverlapPatchEmbed
@@ -15,5 +14,5 @@ from .window_attention import LocalWindowAttention
 __all__ = [
     'CGSLRA', 'ConvBN', 'ConvStem', 'DeconvBN', 'LStem',
     'LocalWindowAttention', 'OverlapPatchEmbed', 'SandwichBlock', 'Subsample',
-    'fuse_activations', 'fuse_modules'
+    'fuse_modules'
 ]

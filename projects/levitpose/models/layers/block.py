@@ -3,7 +3,6 @@ part residual) of EfficientViT and LEViTPose, and its building parts."""
 import torch
 from torch import Tensor, nn
 
-from .conv_act import conv_add, fusable_conv
 from .conv_bn import ConvBN
 
 __all__ = ['Residual', 'ConvFFN', 'SandwichBlock']
@@ -24,23 +23,6 @@ class Residual(nn.Module):
             raise ValueError(f'drop_path must be in [0, 1), got {drop_path}')
         self.fn = fn
         self.drop_path = drop_path
-        self.add_in_conv = False
-
-    def fuse_add(self) -> bool:
-        """For deployment: add the input inside the branch's last
-        convolution (:func:`~.conv_act.conv_add`) when the branch is a
-        ``Conv2d`` or an ``nn.Sequential`` ending in one.
-
-        Returns:
-            bool: Whether this call fused it (False if it already was, or
-            cannot be).
-        """
-        last = self.fn[-1] if isinstance(self.fn, nn.Sequential) and len(
-            self.fn) else self.fn
-        if self.add_in_conv or not fusable_conv(last):
-            return False
-        self.add_in_conv = True
-        return True
 
     def forward(self, x: Tensor) -> Tensor:
         """Add the (possibly dropped) branch to its input."""
@@ -49,14 +31,6 @@ class Residual(nn.Module):
             mask = torch.rand(
                 x.shape[0], 1, 1, 1, device=x.device).ge_(self.drop_path)
             return x + self.fn(x) * mask.to(x.dtype).div_(keep)
-        if self.add_in_conv:
-            if isinstance(self.fn, nn.Sequential):
-                *head, last = self.fn
-                branch = x
-                for layer in head:
-                    branch = layer(branch)
-                return conv_add(last, branch, x)
-            return conv_add(self.fn, x, x)
         return x + self.fn(x)
 
 
