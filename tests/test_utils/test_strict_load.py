@@ -72,6 +72,24 @@ def test_not_a_checkpoint_is_refused(tmp_path):
         load_weights_strictly(small_model(), str(path))
 
 
+@pytest.mark.parametrize(
+    'data',
+    [
+        b'\x80\x02.',  # the unpickler pops an empty stack (IndexError)
+        b'\x80\x02}q\x00(X',  # a cut length (struct.error)
+        b'0.',
+    ])
+def test_malformed_pickle_is_one_line(tmp_path, data):
+    """Junk a fuzzer found: whatever the unpickler raises, it is refused
+    as not a checkpoint, in one line."""
+    path = tmp_path / 'junk.pth'
+    path.write_bytes(data)
+    with pytest.raises(InvalidInputError) as info:
+        load_weights_strictly(small_model(), str(path))
+    message = str(info.value)
+    assert 'junk.pth' in message and '\n' not in message
+
+
 def test_missing_checkpoint_is_refused(tmp_path):
     with pytest.raises(MissingFileError, match='does not exist'):
         load_weights_strictly(small_model(), str(tmp_path / 'none.pth'))

@@ -145,6 +145,13 @@ def read_checkpoint(checkpoint: str, map_location: str = 'cpu') -> Any:
             zipfile.BadZipFile) as err:
         raise InvalidInputError(f'cannot read checkpoint {checkpoint}: '
                                 f'{describe_error(err)}') from err
+    except Exception as err:  # noqa: BLE001
+        # the weights-only unpickler is Python code: malformed bytes end in
+        # whatever it meets (IndexError on an empty stack, struct.error on
+        # a cut integer, ...); every one means the file is not a checkpoint
+        raise InvalidInputError(
+            f'cannot read checkpoint {checkpoint}: not a valid checkpoint '
+            f'({type(err).__name__}: {describe_error(err)})') from err
 
 
 def load_weights_strictly(model: nn.Module,
