@@ -27,11 +27,10 @@ import os
 import sys
 from typing import Tuple
 
+from levitpose_lite.backends import BACKENDS
 from levitpose_lite.cli import ToolParser, run_tool
 from levitpose_lite.errors import (InvalidInputError, UsageError, check_file,
                                    first_line)
-
-BACKENDS = ('onnxruntime', 'openvino')
 
 
 def parse_args(argv=None) -> argparse.Namespace:

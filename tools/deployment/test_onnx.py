@@ -19,10 +19,9 @@ import sys
 
 from levitpose.cli import ToolParser, add_cfg_options, run_tool
 from levitpose.utils import InvalidInputError, UsageError
+from levitpose_lite.backends import BACKENDS, PRECISIONS
 from levitpose_lite.errors import check_file, first_line
 
-BACKENDS = ('onnxruntime', 'openvino')
-PRECISIONS = ('fp32', 'bf16')
 OUT_FORMATS = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
 
 
@@ -40,7 +39,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--precision',
         default='fp32',
-        choices=PRECISIONS,
+        choices=list(PRECISIONS),
         help='precision of the float layers: fp32 (default), or bf16 with '
         '--backend openvino on a CPU with bfloat16')
     parser.add_argument(

@@ -16,7 +16,7 @@ head's Q, K and V after their LayerNorm (``qkv_kernel``), and a LayerNorm
 after each group's output linear (``group_out_norm``);
 ``docs/architecture.md`` gives the evidence and the sizes.
 """
-from typing import Optional, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -217,18 +217,15 @@ class CGSLRA(nn.Module):
         self.fused = not (self.qkv_kernel or self.group_out_norm)
         if not self.fused:
             return
-        h, d, c = self.heads, self.key_dim, self.group_dim
-        m = self.reduce[0].pool_size**2
-        # head of each row / column of the block-diagonal products
+        h, m = self.heads, self.reduce[0].pool_size**2
+        # head of each row / column of the block-diagonal products:
+        # k_mask (h*M, d), v_mask (h*M, C/G)
         key_head = torch.arange(h * m) // m
-        self.register_buffer(
-            'k_mask', (key_head[:, None] == torch.arange(d) //
-                       (d // h)).to(self.out[0].weight),
-            persistent=False)  # (h*M, d)
-        self.register_buffer(
-            'v_mask', (key_head[:, None] == torch.arange(c) //
-                       (c // h)).to(self.out[0].weight),
-            persistent=False)  # (h*M, C/G)
+        for name, width in (('k_mask', self.key_dim), ('v_mask',
+                                                       self.group_dim)):
+            mask = key_head[:, None] == torch.arange(width) // (width // h)
+            self.register_buffer(
+                name, mask.to(self.out[0].weight), persistent=False)
 
     def _pool_tokens(self, i: int, tokens: Tensor, hw: Tuple[int,
                                                              int]) -> Tensor:
@@ -268,7 +265,6 @@ class CGSLRA(nn.Module):
         ``concat_h(A_h V_h) W^T``), so no per-head transpose or copy of a
         big tensor is left.
         """
-        B, N = feat.shape[:2]
         h = self.heads
         q = self.q_norm[i](self.q[i](feat))  # (B, N, d), scale folded
         kv = self.kv[i](self._pool_tokens(i, feat, hw))  # (B, h*M, d+C/G)
@@ -287,16 +283,24 @@ class CGSLRA(nn.Module):
         # to the pooling matrix's Python arithmetic (the batch stays free)
         H, W = int(H), int(W)
         tokens = x.permute(0, 2, 3, 1).reshape(B, H * W, C)
-        slices = tokens.split(self.group_dim, dim=-1)
+        outs = self._cascade(
+            tokens.split(self.group_dim, dim=-1),
+            lambda i, feat: self._group_fused(i, feat, (H, W)))
+        out = torch.cat(outs, dim=-1).reshape(B, H, W, C).permute(0, 3, 1, 2)
+        return self.proj(self.act(out))
+
+    def _cascade(self, slices: Sequence[Tensor],
+                 group: Callable[[int, Tensor], Tensor]) -> List[Tensor]:
+        """The group outputs: group ``i`` on ``slices[i]`` plus group
+        ``i - 1``'s output (the cascade), in any layout."""
         outs = []
         feat = slices[0]
         for i in range(self.num_groups):
             if i > 0:  # the cascade: add the previous group's output
                 feat = slices[i] + feat
-            feat = self._group_fused(i, feat, (H, W))
+            feat = group(i, feat)
             outs.append(feat)
-        out = torch.cat(outs, dim=-1).reshape(B, H, W, C).permute(0, 3, 1, 2)
-        return self.proj(self.act(out))
+        return outs
 
     def _heads(self, x: Tensor) -> Tensor:
         """``(B, N, h * c)`` -> ``(B, h, N, c)``."""
@@ -336,12 +340,5 @@ class CGSLRA(nn.Module):
         """Attend ``(B, C, H, W)`` features; returns the same shape."""
         if self.deploy and self.fused:
             return self._forward_fused(x)
-        slices = x.chunk(self.num_groups, dim=1)
-        outs = []
-        feat = slices[0]
-        for i in range(self.num_groups):
-            if i > 0:  # the cascade: add the previous group's output
-                feat = slices[i] + feat
-            feat = self._group(i, feat)
-            outs.append(feat)
+        outs = self._cascade(x.chunk(self.num_groups, dim=1), self._group)
         return self.proj(self.act(torch.cat(outs, dim=1)))
