@@ -265,25 +265,20 @@ class PoseTracker:
         self.match = MATCHERS[matching]
         self.smoothing = dict(SMOOTHING if smoothing is None else smoothing)
         OneEuroFilter(**self.smoothing)  # validate now, not on frame 1
-        self.detector = detector
-        self.pose = pose
-        self.det_interval = det_interval
-        self.max_missing = max_missing
-        self.kpt_thr = kpt_thr
-        self.min_keypoints = min_keypoints
+        # the settings, by the steps of the module docstring that read them
+        self.detector, self.pose, self.batched = detector, pose, batched
+        # 1-2: where to look (detection frames, refinement of new people)
+        self.det_interval, self.box_refinement = det_interval, box_refinement
         self.merge_iou_thr = merge_iou_thr
-        self.oks_thr = oks_thr
-        self.iou_thr = iou_thr
-        self.dedup_oks_thr = dedup_oks_thr
-        self.smooth = smooth
-        self.fps = float(fps)
-        self.box_refinement = box_refinement
-        self.refine_padding = refine_padding
-        self.refine_rounds = refine_rounds
-        self.sigmas = sigmas
-        self.batched = batched
-        self.reid_memory = reid_memory
+        self.refine_padding, self.refine_rounds = refine_padding, refine_rounds
+        # 4-5: which poses count, and whose they are
+        self.kpt_thr, self.min_keypoints = kpt_thr, min_keypoints
+        self.dedup_oks_thr, self.sigmas = dedup_oks_thr, sigmas
+        self.oks_thr, self.iou_thr = oks_thr, iou_thr
+        # 6-7: how long a track lives, is remembered, and how it is smoothed
+        self.max_missing, self.reid_memory = max_missing, reid_memory
         self.reid_thr = reid_thr
+        self.smooth, self.fps = smooth, float(fps)
         self.tracks: List[Track] = []
         #: Lost tracks, kept for re-identification.
         self.lost: List[Track] = []
@@ -299,6 +294,11 @@ class PoseTracker:
         results = [self.pose(image, box[None]) for box in boxes]
         return (np.concatenate([r[0] for r in results]),
                 np.concatenate([r[1] for r in results]))
+
+    def _smoother(self) -> Optional[OneEuroFilter]:
+        """A fresh keypoint filter for a new or returning track (None when
+        not :attr:`smooth`)."""
+        return OneEuroFilter(**self.smoothing) if self.smooth else None
 
     def _proposals(self, width: int,
                    height: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -488,8 +488,7 @@ class PoseTracker:
                     keypoints[i],
                     scores[i],
                     keypoints[i],
-                    smoother=OneEuroFilter(
-                        **self.smoothing) if self.smooth else None)
+                    smoother=self._smoother())
                 self.tracks.append(track)
             track.bbox, track.bbox_score = boxes[i], float(box_scores[i])
             track.update(keypoints[i], scores[i], self.kpt_thr)
@@ -542,8 +541,7 @@ class PoseTracker:
             track = self.lost[row]
             track.velocity = None
             track.keypoint_scores = np.zeros_like(track.keypoint_scores)
-            track.smoother = OneEuroFilter(
-                **self.smoothing) if self.smooth else None
+            track.smoother = self._smoother()
             found[free[col]] = track
         revived = {id(track) for track in found.values()}
         self.lost = [tr for tr in self.lost if id(tr) not in revived]
