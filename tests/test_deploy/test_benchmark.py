@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from levitpose.cli.shared_args import TORCH_BACKENDS
 from levitpose.deploy import benchmark as bench
 from levitpose.deploy.benchmark import timing
 from levitpose.utils import UsageError, resolve_config
@@ -16,6 +17,10 @@ MBV2 = ('mmpose::body_2d_keypoint/topdown_heatmap/mpii/'
 @pytest.fixture(scope='module')
 def tool(load_tool):
     return load_tool('tools/analysis_tools/benchmark.py')
+
+
+def test_the_tools_offer_the_backends_the_benchmark_builds():
+    assert TORCH_BACKENDS == bench.BACKENDS
 
 
 def test_every_benchmark_config_exists(repo_root):

@@ -26,13 +26,15 @@ from levitpose.utils.config import config_errors
 from levitpose.utils.errors import MissingFileError, UsageError
 
 __all__ = [
-    'LAUNCHERS', 'add_cfg_options', 'add_train_args', 'add_test_args',
-    'merge_train_args', 'merge_test_args', 'default_work_dir', 'run_runner',
-    'init_cpu_distributed', 'close_distributed'
+    'LAUNCHERS', 'METRIC_FORMATS', 'add_cfg_options', 'add_train_args',
+    'add_test_args', 'merge_train_args', 'merge_test_args', 'default_work_dir',
+    'run_runner', 'init_cpu_distributed', 'close_distributed'
 ]
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 CHECKPOINT_HOOK = 'CrashSafeCheckpointHook'  # atomic saves, strict loads
+#: The files ``--out`` can write metrics to (MMEngine's dump formats).
+METRIC_FORMATS = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
 
 
 def add_cfg_options(parser: argparse.ArgumentParser, example: str) -> None:
@@ -216,8 +218,7 @@ def merge_test_args(cfg: Config, args: argparse.Namespace) -> Config:
             format MMEngine cannot write.
     """
     _merge_common(cfg, args)
-    formats = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
-    if args.out is not None and not args.out.endswith(formats):
+    if args.out is not None and not args.out.endswith(METRIC_FORMATS):
         raise UsageError(f'--out {args.out}: the file must end with .json, '
                          '.yaml, .yml, .pkl or .pickle')
     _merge_visualization(cfg, args, args.show and not args.badcase)

@@ -1,9 +1,15 @@
 """Arguments that several PyTorch tools take with the same meaning: the
-input shape of the analysis tools and the model-and-output arguments of the
-ONNX exporters."""
+forms a model runs in, the input shape of the analysis tools and the
+model-and-output arguments of the ONNX exporters."""
 import argparse
 
-__all__ = ['add_input_shape', 'add_export_args']
+__all__ = ['TORCH_BACKENDS', 'add_input_shape', 'add_export_args']
+
+#: The forms ``benchmark.py`` times and ``profile_model.py`` profiles: the
+#: training graph, fused, fused + traced + frozen, and the exported graph in
+#: ONNX Runtime (``levitpose.deploy.benchmark.BACKENDS``, which the tools
+#: do not import for ``--help``).
+TORCH_BACKENDS = ('eager', 'deploy', 'jit', 'onnxruntime')
 
 
 def add_input_shape(parser: argparse.ArgumentParser) -> None:
