@@ -1,6 +1,9 @@
 """What every LEViTPose command-line tool shares, torch-free: a parser whose
-usage errors are one line, and the one place user-facing errors
-(:class:`~levitpose_lite.errors.ToolError`) become an exit status.
+usage errors are one line, the options several tools declare alike
+(``--out-dir``; integer options from a table, checked against their least
+values with one message), and the one place
+user-facing errors (:class:`~levitpose_lite.errors.ToolError`) become an
+exit status.
 
 It lives here, in the runtime that needs only NumPy, OpenCV and an inference
 engine, so that the torch-free tools (``lite_benchmark.py``,
@@ -9,14 +12,20 @@ engine, so that the torch-free tools (``lite_benchmark.py``,
 """
 import argparse
 import sys
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence, Tuple
 
-from .errors import USAGE_EXIT_CODE, ToolError
+from .errors import USAGE_EXIT_CODE, ToolError, UsageError
 
-__all__ = ['ToolParser', 'run_tool', 'command_line', 'INTERRUPTED']
+__all__ = [
+    'ToolParser', 'run_tool', 'command_line', 'add_out_dir', 'add_int_options',
+    'check_least', 'INTERRUPTED'
+]
 
 #: Exit status after Ctrl+C (128 + SIGINT), as shells report it.
 INTERRUPTED = 130
+
+#: An integer option: ``(flag, default, help)``.
+IntOption = Tuple[str, Optional[int], str]
 
 
 class ToolParser(argparse.ArgumentParser):
@@ -25,6 +34,51 @@ class ToolParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:
         self.exit(USAGE_EXIT_CODE, f'error: {message} (see --help)\n')
+
+
+def add_out_dir(parser: argparse.ArgumentParser, default: Optional[str],
+                what: str) -> None:
+    """Declare ``--out-dir``, the folder a tool writes its report to.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser.
+        default (str, optional): The folder when none is given.
+        what (str): The files written there, for the help text
+            (``where <what> go``).
+    """
+    parser.add_argument('--out-dir', default=default, help=f'where {what} go')
+
+
+def add_int_options(parser: argparse.ArgumentParser,
+                    options: Iterable[IntOption]) -> None:
+    """Declare integer options (counts, threads, rounds...) from a table.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser.
+        options (Iterable[IntOption]): ``(flag, default, help)`` per
+            option, in the order ``--help`` lists them.
+    """
+    for flag, default, text in options:
+        parser.add_argument(flag, type=int, default=default, help=text)
+
+
+def check_least(args: argparse.Namespace,
+                minimums: Iterable[Tuple[str, int]]) -> None:
+    """Refuse the first option whose value is below its least one.
+
+    Args:
+        args (argparse.Namespace): The parsed options.
+        minimums (Iterable[tuple[str, int]]): ``(flag, least value)`` per
+            option, in the order they are checked; an option left unset
+            (None) passes.
+
+    Raises:
+        UsageError: ``<flag> must be >= <least>, got <value>``.
+    """
+    for flag, minimum in minimums:
+        value = getattr(args, flag.lstrip('-').replace('-', '_'))
+        if value is not None and value < minimum:
+            raise UsageError(f'{flag} must be >= {minimum}, got {value}')
 
 
 def run_tool(func: Callable[[], Optional[int]],

@@ -2,7 +2,9 @@
 kind."""
 import pytest
 
-from levitpose_lite.cli import INTERRUPTED, ToolParser, command_line, run_tool
+from levitpose_lite.cli import (INTERRUPTED, ToolParser, add_int_options,
+                                add_out_dir, check_least, command_line,
+                                run_tool)
 from levitpose_lite.errors import (InvalidInputError, MissingFileError,
                                    ToolError, UsageError, describe_error,
                                    first_line)
@@ -79,3 +81,41 @@ def test_parser_usage_error_is_one_line_and_2(capsys):
 def test_command_line_records_the_arguments():
     assert command_line('tools/x.py', ['a.onnx', '--rounds', '3']) == \
         'python tools/x.py a.onnx --rounds 3'
+
+
+def test_int_options_keep_the_table_order_defaults_and_help():
+    parser = ToolParser(prog='tool')
+    add_int_options(parser, (('--rounds', 20, 'timed rounds'),
+                             ('--max-frames', None, 'first frames only')))
+    assert parser.parse_args([]).rounds == 20
+    assert parser.parse_args(['--max-frames', '3']).max_frames == 3
+    text = parser.format_help()
+    assert text.index('timed rounds') < text.index('first frames only')
+
+
+def test_out_dir_names_what_goes_there():
+    parser = ToolParser(prog='tool')
+    add_out_dir(parser, 'results', 'table.{md,csv}')
+    assert parser.parse_args([]).out_dir == 'results'
+    assert 'where table.{md,csv} go' in parser.format_help()
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--threads', '0', '--rounds', '1'], '--threads must be >= 1, got 0'),
+    (['--rounds', '1'], '--rounds must be >= 2, got 1'),
+])
+def test_check_least_names_the_first_option_below_its_least(argv, message):
+    parser = ToolParser(prog='tool')
+    add_int_options(parser, (('--threads', 2, ''), ('--rounds', 20, ''),
+                             ('--max-batch-size', None, '')))
+    least = (('--threads', 1), ('--rounds', 2), ('--max-batch-size', 1))
+    with pytest.raises(UsageError, match=f'^{message}$'):
+        check_least(parser.parse_args(argv), least)
+
+
+def test_check_least_passes_unset_and_least_values():
+    parser = ToolParser(prog='tool')
+    add_int_options(parser,
+                    (('--warmup', 0, ''), ('--max-batch-size', None, '')))
+    check_least(
+        parser.parse_args([]), (('--warmup', 0), ('--max-batch-size', 1)))

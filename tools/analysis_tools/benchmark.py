@@ -15,12 +15,17 @@ import platform
 import sys
 from pathlib import Path
 
-from levitpose.cli import ToolParser, run_tool
+from levitpose.cli import (ToolParser, add_int_options, add_out_dir,
+                           check_least, run_tool)
+from levitpose.cli.shared_args import TORCH_BACKENDS
 from levitpose.utils import LEViTPoseError, UsageError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BACKENDS = ('eager', 'deploy', 'jit', 'onnxruntime')
 MIN_ROUNDS = 20
+#: The timing options: ``(flag, default, help)``.
+TIMING = (('--threads', 2, 'CPU threads (default 2)'),
+          ('--rounds', MIN_ROUNDS, f'timed rounds (>= {MIN_ROUNDS})'),
+          ('--warmup', 5, 'untimed rounds first'))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -37,17 +42,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--backend',
         nargs='+',
         default=['eager'],
-        choices=BACKENDS,
-        help=f'one or more of {", ".join(BACKENDS)} (default: eager)')
-    parser.add_argument(
-        '--threads', type=int, default=2, help='CPU threads (default 2)')
-    parser.add_argument(
-        '--rounds',
-        type=int,
-        default=MIN_ROUNDS,
-        help=f'timed rounds (>= {MIN_ROUNDS})')
-    parser.add_argument(
-        '--warmup', type=int, default=5, help='untimed rounds first')
+        choices=TORCH_BACKENDS,
+        help=f'one or more of {", ".join(TORCH_BACKENDS)} (default: eager)')
+    add_int_options(parser, TIMING)
     parser.add_argument(
         '--input-size',
         type=int,
@@ -55,10 +52,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         metavar=('W', 'H'),
         default=None,
         help='input (w, h) for every model (default: each config\'s own)')
-    parser.add_argument(
-        '--out-dir',
-        default='benchmark_results',
-        help='where benchmark.{md,csv,png} go')
+    add_out_dir(parser, 'benchmark_results', 'benchmark.{md,csv,png}')
     parser.add_argument(
         '--allow-few-rounds',
         action='store_true',
@@ -72,11 +66,10 @@ def check_args(args: argparse.Namespace) -> None:
     Raises:
         UsageError: Naming the option.
     """
-    if args.threads < 1:
-        raise UsageError(f'--threads must be >= 1, got {args.threads}')
-    if args.rounds < MIN_ROUNDS and not args.allow_few_rounds:
-        raise UsageError(
-            f'--rounds must be >= {MIN_ROUNDS}, got {args.rounds}')
+    minimums = [('--threads', 1)]
+    if not args.allow_few_rounds:
+        minimums.append(('--rounds', MIN_ROUNDS))
+    check_least(args, minimums)
     if args.rounds < 1 or args.warmup < 0:
         raise UsageError('--rounds must be >= 1 and --warmup >= 0')
     if args.input_size and min(args.input_size) < 32:

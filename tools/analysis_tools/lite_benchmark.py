@@ -28,7 +28,7 @@ import sys
 from typing import Tuple
 
 from levitpose_lite.backends import BACKENDS
-from levitpose_lite.cli import ToolParser, run_tool
+from levitpose_lite.cli import ToolParser, check_least, run_tool
 from levitpose_lite.errors import (InvalidInputError, UsageError, check_file,
                                    first_line)
 
@@ -102,13 +102,8 @@ def _parse_model(spec: str) -> Tuple[str, str]:
 
 def _check_args(args) -> None:
     """Raise the first problem of ``args``: usage (2) or a path (1)."""
-    for name, value, least in (('--threads', args.threads,
-                                1), ('--rounds', args.rounds,
-                                     2), ('--warmup', args.warmup, 0),
-                               ('--frame-size', args.frame_size, 1),
-                               ('--max-batch-size', args.max_batch_size, 1)):
-        if value is not None and value < least:
-            raise UsageError(f'{name} must be >= {least}, got {value}')
+    check_least(args, (('--threads', 1), ('--rounds', 2), ('--warmup', 0),
+                       ('--frame-size', 1), ('--max-batch-size', 1)))
     if args.bf16 and 'openvino' not in args.backend:
         raise UsageError('--bf16 runs models in OpenVINO: add openvino to '
                          '--backend')

@@ -23,11 +23,15 @@ import os
 import sys
 import tempfile
 
-from levitpose.cli import ToolParser, run_tool
-from levitpose.cli.shared_args import add_input_shape
+from levitpose.cli import ToolParser, add_int_options, check_least, run_tool
+from levitpose.cli.shared_args import TORCH_BACKENDS, add_input_shape
 from levitpose.utils import MissingFileError, UsageError
 
-BACKENDS = ('eager', 'deploy', 'jit', 'onnxruntime')
+#: Integer options that must be at least 1: ``(flag, default, help)``.
+COUNTS = (('--batch', 1, 'batch size (default 1)'),
+          ('--threads', 2, 'CPU threads (default 2)'),
+          ('--runs', 10, 'profiled forwards (default 10)'),
+          ('--top', 25, 'operators listed (default 25)'))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -40,28 +44,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--backend',
         default='jit',
-        choices=BACKENDS,
+        choices=TORCH_BACKENDS,
         help='eager (training graph), deploy (fused), jit (fused, traced, '
         'frozen) or onnxruntime (default: jit)')
     add_input_shape(parser)
-    parser.add_argument(
-        '--batch', type=int, default=1, help='batch size (default 1)')
-    parser.add_argument(
-        '--threads', type=int, default=2, help='CPU threads (default 2)')
-    parser.add_argument(
-        '--runs', type=int, default=10, help='profiled forwards (default 10)')
-    parser.add_argument(
-        '--top', type=int, default=25, help='operators listed (default 25)')
+    add_int_options(parser, COUNTS)
     return parser.parse_args(argv)
 
 
 def check_args(args: argparse.Namespace) -> None:
     """Refuse values no run could use (one line, exit 2) and a missing
     checkpoint (exit 1), before any model is built."""
-    for name in ('batch', 'threads', 'runs', 'top'):
-        if getattr(args, name) < 1:
-            raise UsageError(f'--{name} must be >= 1, got '
-                             f'{getattr(args, name)}')
+    check_least(args, ((flag, 1) for flag, _, _ in COUNTS))
     if args.input_shape and min(args.input_shape) < 16:
         raise UsageError(f'--input-shape must be >= 16, got '
                          f'{args.input_shape}')

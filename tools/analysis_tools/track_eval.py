@@ -33,7 +33,7 @@ import os.path as osp
 import sys
 import tempfile
 
-from levitpose_lite.cli import ToolParser, command_line, run_tool
+from levitpose_lite.cli import ToolParser, add_out_dir, command_line, run_tool
 from levitpose_lite.errors import InvalidInputError, check_file, first_line
 
 COLUMNS = (('video', 'video'), ('noise % of height', 'noise'), ('detection',
@@ -109,8 +109,7 @@ def parse_args(argv=None):
         help='least appearance similarity of a re-identification, in '
         '[0, 1] (default: the tracker\'s)')
     parser.add_argument('--seed', type=int, default=0, help='noise seed')
-    parser.add_argument(
-        '--out-dir', default='track_eval', help='where the results go')
+    add_out_dir(parser, 'track_eval', 'the results')
     args = parser.parse_args(argv)
     for value in args.noise:
         if not 0 <= value <= 50:

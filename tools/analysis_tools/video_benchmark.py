@@ -43,7 +43,8 @@ import os.path as osp
 import sys
 import time
 
-from levitpose_lite.cli import ToolParser, command_line, run_tool
+from levitpose_lite.cli import (ToolParser, add_int_options, add_out_dir,
+                                command_line, run_tool)
 from levitpose_lite.errors import (InvalidInputError, UsageError, check_file,
                                    first_line)
 
@@ -106,12 +107,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=float,
         default=0.3,
         help='keypoint confidence threshold of the tracker (default 0.3)')
-    for flag, default, text in COUNTS:
-        parser.add_argument(flag, type=int, default=default, help=text)
-    parser.add_argument(
-        '--out-dir',
-        default='video_benchmark',
-        help='where video_benchmark.{md,png} go')
+    add_int_options(parser, COUNTS)
+    add_out_dir(parser, 'video_benchmark', 'video_benchmark.{md,png}')
     return parser.parse_args(argv)
 
 

@@ -17,12 +17,11 @@ import functools
 import os
 import sys
 
-from levitpose.cli import ToolParser, add_cfg_options, run_tool
+from levitpose.cli import ToolParser, add_cfg_options, check_least, run_tool
+from levitpose.cli.runner_args import METRIC_FORMATS
 from levitpose.utils import InvalidInputError, UsageError
 from levitpose_lite.backends import BACKENDS, PRECISIONS
 from levitpose_lite.errors import check_file, first_line
-
-OUT_FORMATS = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -64,13 +63,12 @@ def _bbox_padding(cfg) -> float:
 
 def evaluate(args: argparse.Namespace) -> None:
     """Evaluate, print the metrics, optionally write them."""
-    if args.threads is not None and args.threads < 1:
-        raise UsageError(f'--threads must be >= 1, got {args.threads}')
+    check_least(args, (('--threads', 1), ))
     if args.precision == 'bf16' and args.backend != 'openvino':
         raise UsageError('--precision bf16 runs in OpenVINO: add --backend '
                          'openvino')
-    if args.out and not args.out.endswith(OUT_FORMATS):
-        raise UsageError(f'--out must end with one of {OUT_FORMATS}, got '
+    if args.out and not args.out.endswith(METRIC_FORMATS):
+        raise UsageError(f'--out must end with one of {METRIC_FORMATS}, got '
                          f'{args.out}')
     check_file(args.model, 'ONNX model')
     import mmengine
