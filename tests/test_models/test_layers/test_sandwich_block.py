@@ -3,7 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from levitpose.models.layers import CGSLRA, LocalWindowAttention, SandwichBlock
+from levitpose.models.layers import (CGSLRA, LocalWindowAttention,
+                                     SandwichBlock, fuse_modules)
 from levitpose.models.layers.block import ConvFFN, Residual
 
 
@@ -99,3 +100,61 @@ def test_conv_ffn_is_pointwise_relu_pointwise():
     assert ffn.reduce.conv.kernel_size == (1, 1)
     assert type(ffn.act) is nn.ReLU
     assert ffn(torch.rand(1, 8, 5, 4)).shape == (1, 8, 5, 4)
+
+
+def _depthwise(channels=8, kernel=3, **kwargs):
+    conv = nn.Conv2d(
+        channels,
+        channels,
+        kernel,
+        padding=kwargs.pop('padding', kernel // 2),
+        groups=channels,
+        **kwargs)
+    nn.init.normal_(conv.weight)
+    nn.init.normal_(conv.bias)
+    return conv.eval()
+
+
+@pytest.mark.parametrize('kernel', [1, 3, 5])
+@pytest.mark.parametrize('size', [(1, 1), (5, 7), (16, 16)])
+def test_residual_depthwise_folds_into_the_convolution(kernel, size):
+    residual = Residual(_depthwise(kernel=kernel)).eval()
+    x = torch.randn(2, 8, *size).contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        expected = residual(x)
+        folded = residual.fuse()
+        assert type(folded) is nn.Conv2d
+        torch.testing.assert_close(folded(x), expected, rtol=0, atol=1e-5)
+    # the original is untouched
+    assert residual.fn.weight is not folded.weight
+
+
+@pytest.mark.parametrize(
+    'branch',
+    [
+        _depthwise(stride=2),  # halves the map: no identity to fold
+        _depthwise(padding=0),  # shrinks the map
+        _depthwise(padding_mode='reflect'),  # pads with values, not zeros
+        _depthwise(dilation=2, padding=2),
+        nn.Conv2d(8, 8, 3, padding=1),  # dense: not one tap per channel
+        nn.Conv2d(8, 8, 3, padding=1, groups=2),
+        ConvFFN(8, 16),
+    ])
+def test_residual_of_other_branches_stays(branch):
+    residual = Residual(branch)
+    assert residual.fuse() is residual
+
+
+def test_deployed_block_folds_both_depthwise_residuals():
+    block = make_block(dw_kernel=5).eval()
+    for module in block.modules():
+        if isinstance(module, nn.BatchNorm2d):  # not the zero-init identity
+            nn.init.uniform_(module.weight, 0.5, 1.5)
+            nn.init.normal_(module.bias)
+    x = torch.randn(1, 16, 9, 11)
+    with torch.no_grad():
+        expected = block(x)
+        fuse_modules(block)
+        assert type(block.dw0) is nn.Conv2d and type(block.dw1) is nn.Conv2d
+        assert isinstance(block.ffn0, Residual)
+        torch.testing.assert_close(block(x), expected, rtol=0, atol=1e-4)

@@ -1,5 +1,7 @@
 """The sandwich block ``DWConv -> FFN -> mixer -> DWConv -> FFN`` (every
 part residual) of EfficientViT and LEViTPose, and its building parts."""
+import copy
+
 import torch
 from torch import Tensor, nn
 
@@ -32,6 +34,44 @@ class Residual(nn.Module):
                 x.shape[0], 1, 1, 1, device=x.device).ge_(self.drop_path)
             return x + self.fn(x) * mask.to(x.dtype).div_(keep)
         return x + self.fn(x)
+
+    @torch.no_grad()
+    def fuse(self) -> nn.Module:
+        """Fold the residual into a depthwise branch, for deployment.
+
+        ``x + dw(x)``, with ``dw`` a (BN-fused) depthwise ``k x k``
+        convolution of stride 1 that pads ``k // 2`` with zeros, is ``dw``
+        with 1 added to each channel's centre tap: that tap reads ``x``
+        itself at every position, padding or not. RepVGG's identity branch
+        folds the same way (as timm's ``RepVggDw.fuse``). One addition and
+        one activation-sized tensor less per block part; the model computes
+        the same (up to float rounding).
+
+        Returns:
+            nn.Module: The convolution with the residual in it, or ``self``
+            where the branch is anything else.
+        """
+        conv = self.fn
+        if not _is_same_size_depthwise(conv):
+            return self
+        weight = conv.weight.clone()
+        centre = conv.kernel_size[0] // 2
+        weight[:, 0, centre, centre] += 1.
+        folded = copy.deepcopy(conv)
+        folded.weight = nn.Parameter(weight)
+        return folded
+
+
+def _is_same_size_depthwise(conv: nn.Module) -> bool:
+    """Whether ``conv`` is a plain depthwise ``Conv2d``, odd square
+    kernel, stride 1, zero padding ``k // 2``, no dilation."""
+    if type(conv) is not nn.Conv2d:
+        return False
+    k = conv.kernel_size
+    return (conv.groups == conv.in_channels == conv.out_channels
+            and k[0] == k[1] and k[0] % 2 == 1 and conv.stride == (1, 1)
+            and conv.padding == (k[0] // 2, k[0] // 2)
+            and conv.dilation == (1, 1) and conv.padding_mode == 'zeros')
 
 
 class ConvFFN(nn.Sequential):
