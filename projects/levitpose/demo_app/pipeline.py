@@ -68,6 +68,9 @@ class TopdownDemo:
             output_heatmaps=True))) if opts.draw_heatmap else None
         self.model = init_pose_model(opts.pose_config, opts.pose_checkpoint,
                                      device, cfg_options)
+        if device == 'cpu':  # freed activations reused, not re-faulted
+            from ..deploy.allocator import keep_freed_memory
+            keep_freed_memory()
         # (image, boxes (N, 4)) -> keypoints (N, K, 2), scores (N, K): one
         # batched forward pass for all boxes
         self.pose = functools.partial(inference_topdown_keypoints, self.model)

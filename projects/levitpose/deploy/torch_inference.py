@@ -13,6 +13,13 @@ any peer) to the form that runs fastest on a CPU, by what is measured in
   ``torch.jit.freeze`` (constants folded, Python overhead gone; EfficientViT's
   own CPU speed test traces its model the same way).
 
+Both forms also fix glibc's malloc thresholds for the process
+(:func:`levitpose.deploy.allocator.keep_freed_memory`), so that freed
+activations are reused instead of coming back from the kernel as fresh
+pages each forward (LEViTPose-T alone: about 3000 page faults and a fifth of
+its time per traced forward, ``docs/benchmarks.md``); ``keep_memory=False``
+leaves them alone.
+
 The result maps a normalised ``(N, 3, h, w)`` batch to the head's tensor
 output (heatmaps for LEViTPose), like ``model(x, None, 'tensor')``.
 """
@@ -24,6 +31,7 @@ import torch
 from torch import nn
 
 from ..utils.errors import UsageError
+from .allocator import keep_freed_memory
 from .onnx_export import TensorExportWrapper
 
 __all__ = ['INFERENCE_MODES', 'fuse_for_deploy', 'optimize_for_cpu']
@@ -50,7 +58,8 @@ def fuse_for_deploy(estimator: nn.Module) -> nn.Module:
 
 def optimize_for_cpu(estimator: nn.Module,
                      input_shape: Sequence[int] = (1, 3, 256, 256),
-                     mode: str = 'jit') -> nn.Module:
+                     mode: str = 'jit',
+                     keep_memory: bool = True) -> nn.Module:
     """The fastest PyTorch CPU form of ``estimator`` (a copy; the original
     is left as it is).
 
@@ -60,6 +69,8 @@ def optimize_for_cpu(estimator: nn.Module,
             traced for; it runs other batch sizes too. Defaults to
             ``(1, 3, 256, 256)``.
         mode (str): One of :data:`INFERENCE_MODES`. Defaults to ``'jit'``.
+        keep_memory (bool): Call :func:`keep_freed_memory` (process-wide;
+            nothing without glibc). Defaults to True.
 
     Returns:
         nn.Module: Maps ``(N, 3, h, w)`` to the head's tensor output.
@@ -82,6 +93,8 @@ def optimize_for_cpu(estimator: nn.Module,
             or not all(isinstance(v, int) and v > 0 for v in shape)):
         raise UsageError(
             f'input_shape must be (N, 3, h, w) positive ints, got {shape}')
+    if keep_memory:
+        keep_freed_memory()
     model = TensorExportWrapper(fuse_for_deploy(
         copy.deepcopy(estimator))).eval()
     if mode == 'deploy':

@@ -14,6 +14,11 @@ model's own ``switch_to_deploy()``, then mmcv's generic ``fuse_conv_bn`` so
 that every peer has its Conv+BN pairs fused alike), ``jit`` (the deployed
 model traced and frozen, :func:`levitpose.deploy.optimize_for_cpu`) and
 ``onnxruntime``.
+
+Before any model is built, glibc's malloc thresholds are fixed for the
+process (:func:`levitpose.deploy.allocator.keep_freed_memory`, what
+:func:`~levitpose.deploy.optimize_for_cpu` does), so no PyTorch model's
+time depends on which models ran before it in the process.
 """
 import copy
 import os
@@ -28,6 +33,7 @@ import torch
 from torch import nn
 
 from ...utils.errors import UsageError, describe_error
+from ..allocator import keep_freed_memory
 from ..onnx_export import TensorExportWrapper, export_onnx
 from ..torch_inference import fuse_for_deploy, optimize_for_cpu
 from .models import REFERENCE_MODEL, BenchmarkModel, published_accuracy
@@ -82,6 +88,7 @@ def build_runners(models: Sequence[BenchmarkModel],
     if bad:
         raise UsageError(f'unknown backend(s) {bad}; choose from '
                          f'{list(BACKENDS)}')
+    keep_freed_memory()  # for every model alike, whatever the order
     work_dir = work_dir or tempfile.mkdtemp(prefix='levitpose_bench_')
     runners = []
     for spec in models:
