@@ -234,42 +234,44 @@ def badly_estimated(world, frames):
     return pose
 
 
+def track_badly_estimated(person, bad_frames, **options):
+    """Track one person, detected once (no smoothing), whose pose is badly
+    estimated in ``bad_frames``; per frame of 12: the people reported and
+    the number of tracks kept."""
+    world = World({'a': person})
+    tracker = PoseTracker(
+        world.detector,
+        badly_estimated(world, bad_frames),
+        det_interval=100,
+        smooth=False,
+        **options)
+    reported, tracks = [], []
+    for frame in range(12):
+        reported.append(tracker(world.at(frame)))
+        tracks.append(len(tracker.tracks))
+    return reported, tracks
+
+
 def test_a_badly_estimated_pose_keeps_its_track_and_starts_none():
     # frames 3-6: the pose in the track's own box matches no track; it
     # must not start a track (each would propose a box, and their poses
     # more tracks), but continue the track whose box it came from
-    world = World({'a': walker(200, 240, 200, 2)})
-    tracker = PoseTracker(
-        world.detector,
-        badly_estimated(world, set(range(3, 7))),
-        det_interval=100,
-        smooth=False)
-    counts, ids = [], set()
-    for frame in range(12):
-        people = tracker(world.at(frame))
-        counts.append(len(tracker.tracks))
-        ids.update(p['track_id'] for p in people)
-    assert counts == [1] * 12
-    assert ids == {0}
+    reported, tracks = track_badly_estimated(
+        walker(200, 240, 200, 2), set(range(3, 7)))
+    assert tracks == [1] * 12
+    assert {p['track_id'] for people in reported for p in people} == {0}
 
 
 def test_a_track_guesses_for_at_most_max_missing_frames():
     # badly estimated for good from frame 3: after max_missing guesses
     # the track is no longer updated, and is dropped max_missing later
-    world = World({'a': walker(200, 240, 200, 0)})
-    tracker = PoseTracker(
-        world.detector,
-        badly_estimated(world, set(range(3, 20))),
-        det_interval=100,
+    reported, tracks = track_badly_estimated(
+        walker(200, 240, 200, 0),
+        set(range(3, 20)),
         max_missing=3,
-        smooth=False,
         reid_memory=0)
-    reported, tracks = [], []
-    for frame in range(12):
-        reported.append(len(tracker(world.at(frame))))
-        tracks.append(len(tracker.tracks))
     # guesses in frames 3-5; missing in 6-8, dropped in 9
-    assert reported == [1] * 6 + [0] * 6
+    assert [len(people) for people in reported] == [1] * 6 + [0] * 6
     assert tracks == [1] * 9 + [0] * 3
 
 
