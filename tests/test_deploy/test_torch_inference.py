@@ -7,7 +7,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from levitpose.apis import init_pose_model
 from levitpose.deploy import optimize_for_cpu
 from levitpose.deploy.torch_inference import INFERENCE_MODES
-from levitpose.utils import UsageError
+from levitpose.utils import LEViTPoseError, UsageError
 
 QUICKSTART = 'configs/quickstart/levitpose-t_sample-coco-256x256.py'
 SHIPPED = 'checkpoints/levitpose-t_sample-coco-256x256.pth'
@@ -34,10 +34,13 @@ def random_t(levitpose_t_config, randomize_norms):
     return model.eval()
 
 
-@pytest.mark.parametrize('mode', INFERENCE_MODES)
+@pytest.mark.parametrize('mode', [
+    pytest.param(mode, marks=pytest.mark.slow) if mode == 'compile' else mode
+    for mode in INFERENCE_MODES
+])  # compile: about a minute per batch size on two cores
 def test_matches_the_training_graph(random_t, mode):
     fast = optimize_for_cpu(random_t, (1, 3, 256, 256), mode=mode)
-    for batch in (1, 3):  # traced at batch 1, run at others too
+    for batch in (1, 3):  # built for batch 1, run at others too
         x = torch.rand(
             batch, 3, 256, 256, generator=torch.Generator().manual_seed(batch))
         with torch.no_grad():
@@ -85,7 +88,8 @@ def test_peers_get_their_conv_bn_pairs_fused(randomize_norms):
 
 
 @pytest.mark.parametrize('kwargs, match', [
-    (dict(mode='tensorrt'), "mode must be one of \\['deploy', 'jit'\\]"),
+    (dict(mode='tensorrt'),
+     "mode must be one of \\['deploy', 'jit', 'compile'\\]"),
     (dict(input_shape=(1, 256, 256)), 'input_shape must be'),
     (dict(input_shape=(1, 1, 256, 256)), 'input_shape must be'),
     (dict(input_shape=(0, 3, 256, 256)), 'input_shape must be'),
@@ -93,3 +97,24 @@ def test_peers_get_their_conv_bn_pairs_fused(randomize_norms):
 def test_bad_options_are_usage_errors(random_t, kwargs, match):
     with pytest.raises(UsageError, match=match):
         optimize_for_cpu(random_t, **kwargs)
+
+
+def test_compile_failure_is_one_line(random_t, monkeypatch):
+    # what a machine without a C++ compiler gives: inductor raises at the
+    # first forward, which optimize_for_cpu runs
+    def no_compiler(model, **kwargs):
+
+        def run(x):
+            raise RuntimeError('InvalidCxxCompiler: No working C++ compiler '
+                               'found in torch._inductor.config.cpp.cxx\n'
+                               'more detail')
+
+        return run
+
+    monkeypatch.setattr(torch, 'compile', no_compiler)
+    with pytest.raises(LEViTPoseError) as info:
+        optimize_for_cpu(random_t, (1, 3, 64, 64), mode='compile')
+    assert str(info.value) == (
+        'torch.compile (inductor) failed on this machine: RuntimeError: '
+        'InvalidCxxCompiler: No working C++ compiler found in '
+        "torch._inductor.config.cpp.cxx; use mode 'jit'")

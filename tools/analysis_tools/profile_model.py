@@ -46,7 +46,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         default='jit',
         choices=TORCH_BACKENDS,
         help='eager (training graph), deploy (fused), jit (fused, traced, '
-        'frozen) or onnxruntime (default: jit)')
+        'frozen), compile (fused, torch.compile) or onnxruntime (default: '
+        'jit)')
     add_input_shape(parser)
     add_int_options(parser, COUNTS)
     return parser.parse_args(argv)

@@ -6,10 +6,11 @@ import argparse
 __all__ = ['TORCH_BACKENDS', 'add_input_shape', 'add_export_args']
 
 #: The forms ``benchmark.py`` times and ``profile_model.py`` profiles: the
-#: training graph, fused, fused + traced + frozen, and the exported graph in
-#: ONNX Runtime (``levitpose.deploy.benchmark.BACKENDS``, which the tools
-#: do not import for ``--help``).
-TORCH_BACKENDS = ('eager', 'deploy', 'jit', 'onnxruntime')
+#: training graph, fused, fused + traced + frozen, fused + compiled by
+#: ``torch.compile``, and the exported graph in ONNX Runtime
+#: (``levitpose.deploy.benchmark.BACKENDS``, which the tools do not import
+#: for ``--help``).
+TORCH_BACKENDS = ('eager', 'deploy', 'jit', 'compile', 'onnxruntime')
 
 
 def add_input_shape(parser: argparse.ArgumentParser) -> None:

@@ -11,9 +11,17 @@ any peer) to the form that runs fastest on a CPU, by what is measured in
   generic fusion is what the benchmark gives every peer;
 - ``'jit'``: the deployed model traced for one input shape and frozen with
   ``torch.jit.freeze`` (constants folded, Python overhead gone; EfficientViT's
-  own CPU speed test traces its model the same way).
+  own CPU speed test traces its model the same way);
+- ``'compile'``: the deployed model compiled by ``torch.compile`` (inductor)
+  for one input shape with its weights frozen as constants (inductor's
+  ``freezing``: convolution weights packed once for oneDNN, activations and
+  the small operators around the attention fused into generated C++
+  loops). It needs a C++ compiler and takes a minute or two on two cores,
+  once, in this call; it is the fastest form on the CPUs measured. Run it
+  under ``torch.no_grad()`` or ``torch.inference_mode()``; another batch
+  size compiles again.
 
-Both forms also fix glibc's malloc thresholds for the process
+Every form also fix glibc's malloc thresholds for the process
 (:func:`levitpose.deploy.allocator.keep_freed_memory`), so that freed
 activations are reused instead of coming back from the kernel as fresh
 pages each forward (LEViTPose-T alone: about 3000 page faults and a fifth of
@@ -30,14 +38,14 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ..utils.errors import UsageError
+from ..utils.errors import LEViTPoseError, UsageError, describe_error
 from .allocator import keep_freed_memory
 from .onnx_export import TensorExportWrapper
 
 __all__ = ['INFERENCE_MODES', 'fuse_for_deploy', 'optimize_for_cpu']
 
 #: Forms :func:`optimize_for_cpu` builds.
-INFERENCE_MODES = ('deploy', 'jit')
+INFERENCE_MODES = ('deploy', 'jit', 'compile')
 
 
 def fuse_for_deploy(estimator: nn.Module) -> nn.Module:
@@ -100,6 +108,8 @@ def optimize_for_cpu(estimator: nn.Module,
     if mode == 'deploy':
         return model
     example = torch.rand(*shape, device=next(model.parameters()).device)
+    if mode == 'compile':
+        return _compile(model, example)
     with torch.no_grad(), warnings.catch_warnings():
         # an untraced run first fills the caches of derived weights (the
         # sub-pixel kernels), which the trace then holds as constants
@@ -109,3 +119,23 @@ def optimize_for_cpu(estimator: nn.Module,
         warnings.simplefilter('ignore', torch.jit.TracerWarning)
         traced = torch.jit.trace(model, example)
         return torch.jit.freeze(traced.eval())
+
+
+def _compile(model: nn.Module, example: torch.Tensor) -> nn.Module:
+    """``torch.compile`` (inductor, frozen weights) for ``example``'s shape,
+    compiled now rather than at the caller's first forward.
+
+    Raises:
+        LEViTPoseError: where inductor cannot compile here (no C++
+            compiler, an unsupported platform), in one line.
+    """
+    compiled = torch.compile(
+        model, backend='inductor', dynamic=False, options={'freezing': True})
+    try:
+        with torch.no_grad():
+            compiled(example)
+    except Exception as err:  # whatever inductor raises, in one line
+        raise LEViTPoseError(
+            'torch.compile (inductor) failed on this machine: '
+            f"{describe_error(err)}; use mode 'jit'") from err
+    return compiled

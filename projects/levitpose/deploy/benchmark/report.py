@@ -100,7 +100,8 @@ def write_plot(rows: Sequence[dict], path: str, title: str = '') -> None:
 
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
-    markers = dict(eager='o', deploy='s', jit='D', onnxruntime='^')
+    markers = dict(
+        eager='o', deploy='s', jit='D', compile='P', onnxruntime='^')
     for ax, metric in zip(axes, METRICS):
         by_model: Dict[str, List[dict]] = {}
         for row in rows:

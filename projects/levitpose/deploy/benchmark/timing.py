@@ -12,7 +12,9 @@ users get.
 Backends: ``eager`` (the training graph in eval mode), ``deploy`` (the
 model's own ``switch_to_deploy()``, then mmcv's generic ``fuse_conv_bn`` so
 that every peer has its Conv+BN pairs fused alike), ``jit`` (the deployed
-model traced and frozen, :func:`levitpose.deploy.optimize_for_cpu`) and
+model traced and frozen, :func:`levitpose.deploy.optimize_for_cpu`),
+``compile`` (the deployed model compiled by ``torch.compile`` with frozen
+weights, the same function; a minute or two per model to build) and
 ``onnxruntime``.
 
 Before any model is built, glibc's malloc thresholds are fixed for the
@@ -42,7 +44,7 @@ __all__ = [
     'BACKENDS', 'Runner', 'build_runners', 'time_round_robin', 'summarize'
 ]
 
-BACKENDS = ('eager', 'deploy', 'jit', 'onnxruntime')
+BACKENDS = ('eager', 'deploy', 'jit', 'compile', 'onnxruntime')
 
 
 @dataclass
@@ -121,9 +123,10 @@ def build_runners(models: Sequence[BenchmarkModel],
                         deployed = fuse_for_deploy(copy.deepcopy(model))
                     if backend == 'deploy':
                         run = _torch_runner(TensorExportWrapper(deployed), x)
-                    elif backend == 'jit':
+                    elif backend in ('jit', 'compile'):
                         run = _torch_runner(
-                            optimize_for_cpu(deployed, tuple(x.shape)), x)
+                            optimize_for_cpu(
+                                deployed, tuple(x.shape), mode=backend), x)
                     else:
                         onnx_file = os.path.join(
                             work_dir, f'{spec.name}_{size[0]}x{size[1]}.onnx')
