@@ -161,6 +161,20 @@ def test_cli_requires_20_rounds(tool, tmp_path, capsys):
     assert rc == 2 and '>= 20' in capsys.readouterr().err
 
 
+@pytest.mark.parametrize('backends', [['compile', 'jit'],
+                                      ['eager', 'compile', 'onnxruntime']])
+def test_cli_runs_compile_alone(tool, tmp_path, capsys, backends):
+    rc = tool.main(['--backend', *backends, '--out-dir', str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count('\n') == 1
+    assert 'error: --backend compile runs alone' in err
+
+
+def test_cli_keep_memory_is_the_default(tool):
+    assert tool.parse_args([]).keep_memory is True
+    assert tool.parse_args(['--no-keep-memory']).keep_memory is False
+
+
 @pytest.mark.slow
 def test_cli_writes_markdown_csv_and_plot(tool, tmp_path, capsys):
     rc = tool.main([
@@ -174,6 +188,7 @@ def test_cli_writes_markdown_csv_and_plot(tool, tmp_path, capsys):
     assert '| LEViTPose-T | onnxruntime | 256x256 |' in table
     assert '| 85.9 |' in table and 'LEViTPose paper' in table
     assert 'mobilenetv2_mpii.yml' in table
+    assert 'glibc malloc thresholds fixed (freed memory kept)' in table
     with open(tmp_path / 'benchmark.csv') as f:
         rows = list(csv.DictReader(f))
     assert [(r['model'], r['backend'])

@@ -54,6 +54,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='input (w, h) for every model (default: each config\'s own)')
     add_out_dir(parser, 'benchmark_results', 'benchmark.{md,csv,png}')
     parser.add_argument(
+        '--keep-memory',
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help='fix glibc malloc\'s thresholds so that PyTorch reuses freed '
+        'memory (default; --no-keep-memory leaves glibc\'s own)')
+    parser.add_argument(
         '--allow-few-rounds',
         action='store_true',
         help=f'allow --rounds < {MIN_ROUNDS} (smoke tests only)')
@@ -72,6 +78,10 @@ def check_args(args: argparse.Namespace) -> None:
     check_least(args, minimums)
     if args.rounds < 1 or args.warmup < 0:
         raise UsageError('--rounds must be >= 1 and --warmup >= 0')
+    if 'compile' in args.backend and len(set(args.backend)) > 1:
+        raise UsageError(
+            '--backend compile runs alone: a compiled model slows the '
+            'uncompiled PyTorch models of the same process')
     if args.input_size and min(args.input_size) < 32:
         raise UsageError(f'--input-size must be >= 32, got {args.input_size}')
 
@@ -109,7 +119,8 @@ def benchmark(args: argparse.Namespace, argv=None) -> None:
         str(REPO_ROOT),
         tuple(args.input_size) if args.input_size else None,
         threads=args.threads,
-        log=lambda line: print(f'warning: {line}', file=sys.stderr))
+        log=lambda line: print(f'warning: {line}', file=sys.stderr),
+        keep_memory=args.keep_memory)
     if not runners:
         raise LEViTPoseError('no model could be built')
     times = bench.time_round_robin(
@@ -121,8 +132,10 @@ def benchmark(args: argparse.Namespace, argv=None) -> None:
     machine = (f'CPU: {cpu_name()}, {args.threads} threads; torch '
                f'{torch.__version__}, onnxruntime {onnxruntime.__version__}; '
                f'batch 1, {args.rounds} rounds after {args.warmup} warm-up, '
-               'models interleaved round-robin in one process; random '
-               'weights; accuracy = published numbers (source column).')
+               'models interleaved round-robin in one process; glibc malloc ' +
+               ('thresholds fixed (freed memory kept); '
+                if args.keep_memory else 'thresholds left to glibc; ') +
+               'random weights; accuracy = published numbers (source column).')
     command = ('python tools/analysis_tools/benchmark.py ' +
                ' '.join(argv if argv is not None else sys.argv[1:]))
     header = f'`{command}`\n\n{machine}\n'

@@ -17,9 +17,9 @@ any peer) to the form that runs fastest on a CPU, by what is measured in
   ``freezing``: convolution weights packed once for oneDNN, activations and
   the small operators around the attention fused into generated C++
   loops). It needs a C++ compiler and takes a minute or two on two cores,
-  once, in this call; it is the fastest form on the CPUs measured. Run it
-  under ``torch.no_grad()`` or ``torch.inference_mode()``; another batch
-  size compiles again.
+  once, in this call; it is the fastest form on the CPUs measured. It runs
+  in ``torch.inference_mode()`` (its outputs are inference tensors);
+  another batch size compiles again.
 
 Every form also fix glibc's malloc thresholds for the process
 (:func:`levitpose.deploy.allocator.keep_freed_memory`), so that freed
@@ -46,6 +46,9 @@ __all__ = ['INFERENCE_MODES', 'fuse_for_deploy', 'optimize_for_cpu']
 
 #: Forms :func:`optimize_for_cpu` builds.
 INFERENCE_MODES = ('deploy', 'jit', 'compile')
+#: Compiled entries dynamo keeps per code object (models x batch sizes)
+#: before it gives up compiling.
+RECOMPILE_LIMIT = 64
 
 
 def fuse_for_deploy(estimator: nn.Module) -> nn.Module:
@@ -121,19 +124,46 @@ def optimize_for_cpu(estimator: nn.Module,
         return torch.jit.freeze(traced.eval())
 
 
+class _InferenceMode(nn.Module):
+    """Runs the compiled module in ``torch.inference_mode()``, the grad mode
+    it was compiled in, whatever mode the caller is in: dynamo guards on
+    it, and another mode would compile the model again."""
+
+    def __init__(self, compiled: nn.Module) -> None:
+        super().__init__()
+        self.compiled = compiled
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.inference_mode():
+            return self.compiled(x)
+
+
 def _compile(model: nn.Module, example: torch.Tensor) -> nn.Module:
     """``torch.compile`` (inductor, frozen weights) for ``example``'s shape,
     compiled now rather than at the caller's first forward.
+
+    Every model compiled in a process adds a compiled entry for the same
+    wrapper code, so dynamo's limit of entries per code (8 by default,
+    after which it runs the code uncompiled, silently) is raised to
+    :data:`RECOMPILE_LIMIT`.
 
     Raises:
         LEViTPoseError: where inductor cannot compile here (no C++
             compiler, an unsupported platform), in one line.
     """
-    compiled = torch.compile(
-        model, backend='inductor', dynamic=False, options={'freezing': True})
+    import torch._dynamo
+    config = torch._dynamo.config
+    config.recompile_limit = max(config.recompile_limit, RECOMPILE_LIMIT)
+    config.accumulated_recompile_limit = max(
+        config.accumulated_recompile_limit, 4 * RECOMPILE_LIMIT)
+    compiled = _InferenceMode(
+        torch.compile(
+            model,
+            backend='inductor',
+            dynamic=False,
+            options={'freezing': True}))
     try:
-        with torch.no_grad():
-            compiled(example)
+        compiled(example)
     except Exception as err:  # whatever inductor raises, in one line
         raise LEViTPoseError(
             'torch.compile (inductor) failed on this machine: '

@@ -63,7 +63,8 @@ def build_runners(models: Sequence[BenchmarkModel],
                   input_size: Optional[Tuple[int, int]] = None,
                   threads: int = 2,
                   work_dir: Optional[str] = None,
-                  log: Callable[[str], None] = print) -> List[Runner]:
+                  log: Callable[[str], None] = print,
+                  keep_memory: bool = True) -> List[Runner]:
     """Build every model and backend to time (random weights, eval mode).
 
     Args:
@@ -76,6 +77,10 @@ def build_runners(models: Sequence[BenchmarkModel],
         work_dir (str, optional): Where ONNX files go. Defaults to a
             temporary directory.
         log (Callable): Receives one line per problem. Defaults to print.
+        keep_memory (bool): Fix glibc's malloc thresholds first
+            (:func:`~levitpose.deploy.allocator.keep_freed_memory`);
+            False leaves them to glibc, which the ``jit`` and ``compile``
+            forms then do not change either. Defaults to True.
 
     Returns:
         list[Runner]: In model order, then backend order; a backend that
@@ -90,7 +95,8 @@ def build_runners(models: Sequence[BenchmarkModel],
     if bad:
         raise UsageError(f'unknown backend(s) {bad}; choose from '
                          f'{list(BACKENDS)}')
-    keep_freed_memory()  # for every model alike, whatever the order
+    if keep_memory:  # for every model alike, whatever the order
+        keep_freed_memory()
     work_dir = work_dir or tempfile.mkdtemp(prefix='levitpose_bench_')
     runners = []
     for spec in models:
@@ -126,7 +132,10 @@ def build_runners(models: Sequence[BenchmarkModel],
                     elif backend in ('jit', 'compile'):
                         run = _torch_runner(
                             optimize_for_cpu(
-                                deployed, tuple(x.shape), mode=backend), x)
+                                deployed,
+                                tuple(x.shape),
+                                mode=backend,
+                                keep_memory=keep_memory), x)
                     else:
                         onnx_file = os.path.join(
                             work_dir, f'{spec.name}_{size[0]}x{size[1]}.onnx')
