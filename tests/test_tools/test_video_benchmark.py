@@ -85,9 +85,11 @@ def test_demo_speed_times_the_default_demo(repo_root, tmp_path):
                                'frame)', '3'], ['--det-interval 1', '3']]
 
 
-@pytest.mark.parametrize('args', [['--demo', 'model.onnx'],
-                                  ['--demo', '--compare-detectors'], [],
-                                  ['--demo', '--repeat', '0']])
+@pytest.mark.parametrize('args',
+                         [['--demo', 'model.onnx'],
+                          ['--demo', '--compare-detectors'], [],
+                          ['--demo', '--repeat', '0'],
+                          ['--demo', '--demo-det-intervals', '2', '0']])
 def test_benchmark_modes_usage_errors(tmp_path, args):
     result = python_tool(TOOL, *args, '--out-dir', str(tmp_path))
     assert result.returncode == 2

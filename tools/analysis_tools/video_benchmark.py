@@ -306,6 +306,7 @@ def _check_args(args) -> None:
         for flag, _, _ in COUNTS
     }
     values['--intervals'] = args.intervals
+    values['--demo-det-intervals'] = args.demo_det_intervals
     for name, given in values.items():
         if any(value is not None and value < 1 for value in given):
             raise UsageError(f'{name} must be >= 1')
