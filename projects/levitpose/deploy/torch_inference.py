@@ -5,7 +5,8 @@ any peer) to the form that runs fastest on a CPU, by what is measured in
 ``docs/benchmarks.md``:
 
 - ``'deploy'``: the model's own ``switch_to_deploy()`` (LEViTPose: every
-  BatchNorm folded, attention constants gathered, LFRM's transposed
+  BatchNorm folded, the identity of each residual depthwise convolution in
+  its centre tap, attention constants gathered, LFRM's transposed
   convolutions as sub-pixel convolutions), then mmcv's ``fuse_conv_bn`` for
   any Conv+BN pair a model without its own deploy form still has; the same
   generic fusion is what the benchmark gives every peer;
@@ -17,16 +18,17 @@ any peer) to the form that runs fastest on a CPU, by what is measured in
   ``freezing``: convolution weights packed once for oneDNN, activations and
   the small operators around the attention fused into generated C++
   loops). It needs a C++ compiler and takes a minute or two on two cores,
-  once, in this call; it is the fastest form on the CPUs measured. It runs
-  in ``torch.inference_mode()`` (its outputs are inference tensors);
+  once, in this call. In the interleaved benchmark it was level with the
+  trace for LEViTPose-T and much faster for LiteHRNet-30. It runs in
+  ``torch.inference_mode()`` (its outputs are inference tensors);
   another batch size compiles again.
 
-Every form also fix glibc's malloc thresholds for the process
+Every form also fixes glibc's malloc thresholds for the process
 (:func:`levitpose.deploy.allocator.keep_freed_memory`), so that freed
 activations are reused instead of coming back from the kernel as fresh
-pages each forward (LEViTPose-T alone: about 3000 page faults and a fifth of
-its time per traced forward, ``docs/benchmarks.md``); ``keep_memory=False``
-leaves them alone.
+pages each forward (LEViTPose-T alone in a process: about 3000 page faults
+per forward, and a speed that depended on what the process had allocated
+before, ``docs/benchmarks.md``); ``keep_memory=False`` leaves them alone.
 
 The result maps a normalised ``(N, 3, h, w)`` batch to the head's tensor
 output (heatmaps for LEViTPose), like ``model(x, None, 'tensor')``.
