@@ -158,3 +158,12 @@ def test_deployed_block_folds_both_depthwise_residuals():
         assert type(block.dw0) is nn.Conv2d and type(block.dw1) is nn.Conv2d
         assert isinstance(block.ffn0, Residual)
         torch.testing.assert_close(block(x), expected, rtol=0, atol=1e-4)
+
+
+def test_residual_depthwise_without_bias_folds_without_bias():
+    conv = nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False).eval()
+    x = torch.randn(1, 8, 6, 6)
+    with torch.no_grad():
+        folded = Residual(conv).fuse()
+        assert folded.bias is None
+        torch.testing.assert_close(folded(x), x + conv(x), rtol=0, atol=1e-5)

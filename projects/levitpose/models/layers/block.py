@@ -1,11 +1,9 @@
 """The sandwich block ``DWConv -> FFN -> mixer -> DWConv -> FFN`` (every
 part residual) of EfficientViT and LEViTPose, and its building parts."""
-import copy
-
 import torch
 from torch import Tensor, nn
 
-from .conv_bn import ConvBN
+from .conv_bn import ConvBN, _with_weights
 
 __all__ = ['Residual', 'ConvFFN', 'SandwichBlock']
 
@@ -57,9 +55,7 @@ class Residual(nn.Module):
         weight = conv.weight.clone()
         centre = conv.kernel_size[0] // 2
         weight[:, 0, centre, centre] += 1.
-        folded = copy.deepcopy(conv)
-        folded.weight = nn.Parameter(weight)
-        return folded
+        return _with_weights(conv, weight, conv.bias)
 
 
 def _is_same_size_depthwise(conv: nn.Module) -> bool:

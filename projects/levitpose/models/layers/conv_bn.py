@@ -6,7 +6,7 @@ The fusion follows the idea of timm's ``ConvNorm.fuse`` /
 ``timm/utils/model.py``), re-implemented here.
 """
 import copy
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -122,12 +122,13 @@ def _bn_affine(bn: nn.BatchNorm2d) -> Tuple[Tensor, Tensor]:
     return gain, bn.bias - bn.running_mean * gain
 
 
-def _with_weights(layer: nn.Module, weight: Tensor, bias: Tensor) -> nn.Module:
-    """A copy of a bias-free (transposed) convolution with new weights and
-    a bias."""
+def _with_weights(layer: nn.Module, weight: Tensor,
+                  bias: Optional[Tensor]) -> nn.Module:
+    """A copy of a (transposed) convolution with new weights and bias
+    (None: no bias)."""
     fused = copy.deepcopy(layer)
     fused.weight = nn.Parameter(weight.detach().clone())
-    fused.bias = nn.Parameter(bias.detach().clone())
+    fused.bias = None if bias is None else nn.Parameter(bias.detach().clone())
     return fused
 
 
