@@ -175,6 +175,27 @@ def test_cli_keep_memory_is_the_default(tool):
     assert tool.parse_args(['--no-keep-memory']).keep_memory is False
 
 
+def test_cli_pack_weights_is_the_default(tool):
+    assert tool.parse_args([]).pack_weights is True
+    assert tool.parse_args(['--no-pack-weights']).pack_weights is False
+
+
+@pytest.mark.parametrize('flag, packed', [([], True),
+                                          (['--no-pack-weights'], False)])
+def test_cli_passes_pack_weights_to_the_runners(tool, tmp_path, monkeypatch,
+                                                capsys, flag, packed):
+    seen = {}
+
+    def build_runners(*args, **kwargs):
+        seen.update(kwargs)
+        return []  # then: no model could be built
+
+    monkeypatch.setattr(bench, 'build_runners', build_runners)
+    rc = tool.main(['--backend', 'jit', '--out-dir', str(tmp_path), *flag])
+    assert rc == 1 and 'no model could be built' in capsys.readouterr().err
+    assert seen['pack_weights'] is packed
+
+
 @pytest.mark.slow
 def test_cli_writes_markdown_csv_and_plot(tool, tmp_path, capsys):
     rc = tool.main([

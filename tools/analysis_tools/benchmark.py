@@ -60,6 +60,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='fix glibc malloc\'s thresholds so that PyTorch reuses freed '
         'memory (default; --no-keep-memory leaves glibc\'s own)')
     parser.add_argument(
+        '--pack-weights',
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help='jit: reorder every convolution weight once for oneDNN before '
+        'tracing (default; --no-pack-weights traces the plain convolutions)')
+    parser.add_argument(
         '--allow-few-rounds',
         action='store_true',
         help=f'allow --rounds < {MIN_ROUNDS} (smoke tests only)')
@@ -120,7 +126,8 @@ def benchmark(args: argparse.Namespace, argv=None) -> None:
         tuple(args.input_size) if args.input_size else None,
         threads=args.threads,
         log=lambda line: print(f'warning: {line}', file=sys.stderr),
-        keep_memory=args.keep_memory)
+        keep_memory=args.keep_memory,
+        pack_weights=args.pack_weights)
     if not runners:
         raise LEViTPoseError('no model could be built')
     times = bench.time_round_robin(
@@ -135,6 +142,9 @@ def benchmark(args: argparse.Namespace, argv=None) -> None:
                'models interleaved round-robin in one process; glibc malloc ' +
                ('thresholds fixed (freed memory kept); '
                 if args.keep_memory else 'thresholds left to glibc; ') +
+               ('' if 'jit' not in args.backend else
+                'jit convolution weights packed for oneDNN; '
+                if args.pack_weights else 'jit convolution weights plain; ') +
                'random weights; accuracy = published numbers (source column).')
     command = ('python tools/analysis_tools/benchmark.py ' +
                ' '.join(argv if argv is not None else sys.argv[1:]))

@@ -10,9 +10,11 @@ any peer) to the form that runs fastest on a CPU, by what is measured in
   convolutions as sub-pixel convolutions), then mmcv's ``fuse_conv_bn`` for
   any Conv+BN pair a model without its own deploy form still has; the same
   generic fusion is what the benchmark gives every peer;
-- ``'jit'``: the deployed model traced for one input shape and frozen with
-  ``torch.jit.freeze`` (constants folded, Python overhead gone; EfficientViT's
-  own CPU speed test traces its model the same way);
+- ``'jit'``: the deployed model with every convolution's weight reordered
+  once for oneDNN (:func:`levitpose.deploy.packed_conv.pack_convolutions`;
+  ``pack_weights=False`` leaves them), traced for one input shape and
+  frozen with ``torch.jit.freeze`` (constants folded, Python overhead gone;
+  EfficientViT's own CPU speed test traces its model the same way);
 - ``'compile'``: the deployed model compiled by ``torch.compile`` (inductor)
   for one input shape with its weights frozen as constants (inductor's
   ``freezing``: convolution weights packed once for oneDNN, activations and
@@ -43,6 +45,7 @@ from torch import nn
 from ..utils.errors import LEViTPoseError, UsageError, describe_error
 from .allocator import keep_freed_memory
 from .onnx_export import TensorExportWrapper
+from .packed_conv import pack_convolutions
 
 __all__ = ['INFERENCE_MODES', 'fuse_for_deploy', 'optimize_for_cpu']
 
@@ -72,7 +75,8 @@ def fuse_for_deploy(estimator: nn.Module) -> nn.Module:
 def optimize_for_cpu(estimator: nn.Module,
                      input_shape: Sequence[int] = (1, 3, 256, 256),
                      mode: str = 'jit',
-                     keep_memory: bool = True) -> nn.Module:
+                     keep_memory: bool = True,
+                     pack_weights: bool = True) -> nn.Module:
     """The fastest PyTorch CPU form of ``estimator`` (a copy; the original
     is left as it is).
 
@@ -84,6 +88,9 @@ def optimize_for_cpu(estimator: nn.Module,
         mode (str): One of :data:`INFERENCE_MODES`. Defaults to ``'jit'``.
         keep_memory (bool): Call :func:`keep_freed_memory` (process-wide;
             nothing without glibc). Defaults to True.
+        pack_weights (bool): In the ``'jit'`` form, reorder every
+            convolution's weight once for oneDNN before tracing (nothing
+            where PyTorch has no oneDNN). Defaults to True.
 
     Returns:
         nn.Module: Maps ``(N, 3, h, w)`` to the head's tensor output.
@@ -115,9 +122,12 @@ def optimize_for_cpu(estimator: nn.Module,
     example = torch.rand(*shape, device=next(model.parameters()).device)
     if mode == 'compile':
         return _compile(model, example)
+    if pack_weights:
+        pack_convolutions(model, example)
     with torch.no_grad(), warnings.catch_warnings():
         # an untraced run first fills the caches of derived weights (the
-        # sub-pixel kernels), which the trace then holds as constants
+        # sub-pixel kernels, where not packed), which the trace then holds
+        # as constants
         model(example)
         # tracing warns about Python values taken as constants (shapes):
         # the trace is for this input size, as documented

@@ -12,7 +12,8 @@ users get.
 Backends: ``eager`` (the training graph in eval mode), ``deploy`` (the
 model's own ``switch_to_deploy()``, then mmcv's generic ``fuse_conv_bn`` so
 that every peer has its Conv+BN pairs fused alike), ``jit`` (the deployed
-model traced and frozen, :func:`levitpose.deploy.optimize_for_cpu`),
+model, its convolution weights packed for oneDNN, traced and frozen,
+:func:`levitpose.deploy.optimize_for_cpu`; every model alike),
 ``compile`` (the deployed model compiled by ``torch.compile`` with frozen
 weights, the same function; a minute or two per model to build) and
 ``onnxruntime``.
@@ -64,7 +65,8 @@ def build_runners(models: Sequence[BenchmarkModel],
                   threads: int = 2,
                   work_dir: Optional[str] = None,
                   log: Callable[[str], None] = print,
-                  keep_memory: bool = True) -> List[Runner]:
+                  keep_memory: bool = True,
+                  pack_weights: bool = True) -> List[Runner]:
     """Build every model and backend to time (random weights, eval mode).
 
     Args:
@@ -81,6 +83,9 @@ def build_runners(models: Sequence[BenchmarkModel],
             (:func:`~levitpose.deploy.allocator.keep_freed_memory`);
             False leaves them to glibc, which the ``jit`` and ``compile``
             forms then do not change either. Defaults to True.
+        pack_weights (bool): Reorder the ``jit`` form's convolution
+            weights once for oneDNN (every model alike; see
+            :func:`~levitpose.deploy.optimize_for_cpu`). Defaults to True.
 
     Returns:
         list[Runner]: In model order, then backend order; a backend that
@@ -135,7 +140,8 @@ def build_runners(models: Sequence[BenchmarkModel],
                                 deployed,
                                 tuple(x.shape),
                                 mode=backend,
-                                keep_memory=keep_memory), x)
+                                keep_memory=keep_memory,
+                                pack_weights=pack_weights), x)
                     else:
                         onnx_file = os.path.join(
                             work_dir, f'{spec.name}_{size[0]}x{size[1]}.onnx')
