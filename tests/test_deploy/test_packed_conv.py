@@ -2,12 +2,14 @@
 same result as the convolution for any input, every convolution of a model
 replaced, nothing else touched, and every benchmark model's traced form
 (which packs) equal to its training graph."""
+import warnings
+
 import pytest
 import torch
 from torch import nn
 
 from levitpose.apis import init_pose_model
-from levitpose.deploy import TensorExportWrapper, optimize_for_cpu
+from levitpose.deploy import TensorExportWrapper, optimize_for_cpu, packed_conv
 from levitpose.deploy.benchmark import BENCHMARK_MODELS
 from levitpose.deploy.benchmark.models import config_path
 from levitpose.deploy.packed_conv import (PackedConv2d, can_pack,
@@ -180,6 +182,20 @@ def test_optimize_for_cpu_can_leave_the_weights_plain(levitpose_t_config):
     assert 'mkldnn::_convolution_pointwise' not in graphs['plain']
     assert 'aten::_convolution' not in graphs['packed']
     assert 'mkldnn::_convolution_pointwise' in graphs['packed']
+
+
+def test_no_torchscript_deprecation_notice_reaches_the_user(
+        levitpose_t_config):
+    model = init_pose_model(levitpose_t_config).eval()
+    packed_conv._scripted_conv.cache_clear()  # script it again here
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        optimize_for_cpu(model, (1, 3, 64, 64))
+    notices = [
+        str(w.message) for w in caught if issubclass(w.category, FutureWarning)
+        and 'torch.jit' in str(w.message)
+    ]
+    assert not notices
 
 
 @pytest.mark.parametrize(

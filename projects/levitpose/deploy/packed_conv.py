@@ -18,7 +18,9 @@ maps whatever the input's layout (values do not depend on layout; a model
 in NCHW then runs channels-last after its first convolution). The packed
 weight is chosen for one input shape and is right for any other.
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+import functools
+import warnings
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor, nn
@@ -28,18 +30,27 @@ from ..models.layers.subpixel import SubPixelConvTranspose2d
 __all__ = ['PackedConv2d', 'can_pack', 'pack_convolutions']
 
 
-@torch.jit.script
 def _packed_conv2d(x: Tensor, weight: Tensor, bias: Optional[Tensor],
                    padding: List[int], stride: List[int], dilation: List[int],
                    groups: int) -> Tensor:
-    """oneDNN's convolution with a prepacked ``weight``. Scripted: the
-    tracer cannot record the operator's empty ``Scalar?[]`` argument,
-    TorchScript can, and a trace calls this function as it is."""
+    """oneDNN's convolution with a prepacked ``weight``."""
     scalars = torch.jit.annotate(List[Optional[Union[int, float, complex]]],
                                  [])
     return torch.ops.mkldnn._convolution_pointwise(x, weight, bias, padding,
                                                    stride, dilation, groups,
                                                    'none', scalars, '')
+
+
+@functools.lru_cache(maxsize=None)
+def _scripted_conv() -> Callable[..., Tensor]:
+    """:func:`_packed_conv2d` compiled by TorchScript, once, when the first
+    :class:`PackedConv2d` is built: the tracer cannot record the operator's
+    empty ``Scalar?[]`` argument, TorchScript can, and a trace calls the
+    scripted function as it is."""
+    with warnings.catch_warnings():  # torch.jit.script's deprecation notice
+        warnings.filterwarnings(
+            'ignore', category=FutureWarning, module=r'torch\.jit\.')
+        return torch.jit.script(_packed_conv2d)
 
 
 class PackedConv2d(nn.Module):
@@ -70,6 +81,7 @@ class PackedConv2d(nn.Module):
                 weight.detach().contiguous(), self.padding, self.stride,
                 self.dilation, self.groups, [int(v) for v in input_shape])
         self.register_buffer('weight', packed)
+        self._conv = _scripted_conv()
         self.register_buffer('bias',
                              None if bias is None else bias.detach().clone())
 
@@ -86,8 +98,8 @@ class PackedConv2d(nn.Module):
                 f'padding={self.padding}, groups={self.groups}')
 
     def forward(self, x: Tensor) -> Tensor:
-        return _packed_conv2d(x, self.weight, self.bias, self.padding,
-                              self.stride, self.dilation, self.groups)
+        return self._conv(x, self.weight, self.bias, self.padding, self.stride,
+                          self.dilation, self.groups)
 
 
 def can_pack(module: nn.Module) -> bool:

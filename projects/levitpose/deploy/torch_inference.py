@@ -132,6 +132,10 @@ def optimize_for_cpu(estimator: nn.Module,
         # tracing warns about Python values taken as constants (shapes):
         # the trace is for this input size, as documented
         warnings.simplefilter('ignore', torch.jit.TracerWarning)
+        # TorchScript's deprecation notices (trace, freeze): measured the
+        # fastest form here all the same (docs/benchmarks.md)
+        warnings.filterwarnings(
+            'ignore', category=FutureWarning, module=r'torch\.jit\.')
         traced = torch.jit.trace(model, example)
         return torch.jit.freeze(traced.eval())
 
