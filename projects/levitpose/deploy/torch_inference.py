@@ -20,10 +20,11 @@ any peer) to the form that runs fastest on a CPU, by what is measured in
   ``freezing``: convolution weights packed once for oneDNN, activations and
   the small operators around the attention fused into generated C++
   loops). It needs a C++ compiler and takes a minute or two on two cores,
-  once, in this call. In the interleaved benchmark it was level with the
-  trace for LEViTPose-T and much faster for LiteHRNet-30. It runs in
-  ``torch.inference_mode()`` (its outputs are inference tensors);
-  another batch size compiles again.
+  once, in this call. In the third round's interleaved benchmark it was
+  level with the trace (then without packed weights) for LEViTPose-T and
+  much faster for LiteHRNet-30; it was not timed against the packed
+  trace. It runs in ``torch.inference_mode()`` (its outputs are inference
+  tensors); another batch size compiles again.
 
 Every form also fixes glibc's malloc thresholds for the process
 (:func:`levitpose.deploy.allocator.keep_freed_memory`), so that freed
