@@ -54,6 +54,9 @@ CACHE = Path(
                    Path.home() / '.cache' / 'levitpose')) / 'wheels'
 PY = VENV / 'bin' / 'python'
 PY_VERSION = (3, 11)
+#: Oldest micro version of :data:`PY_VERSION` that every locked package
+#: accepts (soupsieve 4.1.3 requires Python >= 3.11.5).
+PY_MIN_MICRO = 5
 MIN_FREE_GB = 9
 
 # Packages built here from source rather than installed from the lock.
@@ -269,23 +272,35 @@ def venv_python_ok() -> bool:
 
 
 def find_python() -> str:
-    """Return a Python 3.11 interpreter for the venv."""
+    """Return a Python 3.11 interpreter (3.11.5 or newer) for the venv."""
     candidates = [
         sys.executable,
         shutil.which('python3.11'),
         shutil.which('python3')
     ]
-    for cand in candidates:
+    wanted = f'{PY_VERSION[0]}.{PY_VERSION[1]}.{PY_MIN_MICRO}'
+    too_old = []
+    for cand in dict.fromkeys(candidates):  # each path once, in order
         if not cand:
             continue
         out = subprocess.run(
-            [cand, '-c', 'import sys; print(sys.version_info[:2])'],
+            [cand, '-c', 'import sys; print(*sys.version_info[:3])'],
             stdout=subprocess.PIPE,
-            text=True).stdout.strip()
-        if out == str(PY_VERSION):
+            text=True).stdout.split()
+        version = tuple(int(v) for v in out) if len(out) == 3 else ()
+        if version[:2] != PY_VERSION:
+            continue
+        if version[2] >= PY_MIN_MICRO:
             return cand
-    raise SetupError('Python 3.11 is required to build .venv but none was '
-                     'found on PATH: install python3.11 and rerun')
+        too_old.append(f'{".".join(out)} ({cand})')
+    if too_old:
+        raise SetupError(f'Python {wanted} or a newer 3.11 is required to '
+                         f'build .venv (the locked packages need it); found '
+                         f'only {", ".join(too_old)}: install a newer '
+                         'python3.11 and rerun')
+    raise SetupError(f'Python {wanted} or a newer 3.11 is required to build '
+                     '.venv but none was found on PATH: install python3.11 '
+                     'and rerun')
 
 
 def check_disk() -> None:

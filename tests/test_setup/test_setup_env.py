@@ -4,6 +4,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -94,6 +95,71 @@ def test_known_errors_get_one_line_explanations(setup_env, output, expected):
 def test_unknown_error_reports_its_last_error_line(setup_env):
     message = setup_env.explain('step 1\nerror: the real cause\ntrailer\n')
     assert message == 'error: the real cause'
+
+
+def fake_pythons(setup_env, monkeypatch, versions):
+    """Make find_python see ``versions`` ({path: 'X Y Z'}) as
+    sys.executable, python3.11 and python3, in that order."""
+    paths = list(versions)
+    monkeypatch.setattr(setup_env, 'sys', SimpleNamespace(executable=paths[0]))
+    monkeypatch.setattr(
+        setup_env.shutil, 'which', lambda name: {
+            'python3.11': paths[1],
+            'python3': paths[2]
+        }[name])
+
+    def run(cmd, **kwargs):
+        return SimpleNamespace(stdout=versions[cmd[0]] + '\n')
+
+    monkeypatch.setattr(setup_env, 'subprocess',
+                        SimpleNamespace(run=run, PIPE=subprocess.PIPE))
+
+
+def test_find_python_takes_the_first_new_enough_3_11(setup_env, monkeypatch):
+    fake_pythons(setup_env, monkeypatch, {
+        '/a/python': '3 12 1',
+        '/b/python3.11': '3 11 2',
+        '/c/python3': '3 11 9'
+    })
+    assert setup_env.find_python() == '/c/python3'
+
+
+def test_find_python_names_a_3_11_too_old_for_the_lock(setup_env, monkeypatch):
+    fake_pythons(setup_env, monkeypatch, {
+        '/a/python': '3 10 4',
+        '/b/python3.11': '3 11 2',
+        '/c/python3': '3 11 2'
+    })
+    with pytest.raises(setup_env.SetupError) as info:
+        setup_env.find_python()
+    message = str(info.value)
+    assert message.startswith('Python 3.11.5 or a newer 3.11 is required')
+    assert '3.11.2 (/b/python3.11)' in message and '\n' not in message
+
+
+def test_find_python_tries_each_path_once(setup_env, monkeypatch):
+    fake_pythons(
+        setup_env, monkeypatch, {
+            '/usr/bin/python3': '3 11 2',
+            '/usr/bin/python3.11': '3 11 2',
+            '/c/python3': ''
+        })
+    # python3 on PATH is sys.executable itself
+    monkeypatch.setattr(setup_env.shutil, 'which',
+                        lambda name: f'/usr/bin/{name}')
+    with pytest.raises(setup_env.SetupError) as info:
+        setup_env.find_python()
+    assert str(info.value).count('(/usr/bin/python3)') == 1
+
+
+def test_find_python_without_any_3_11(setup_env, monkeypatch):
+    fake_pythons(setup_env, monkeypatch, {
+        '/a/python': '3 10 4',
+        '/b/python3.11': '',
+        '/c/python3': '3 12 0'
+    })
+    with pytest.raises(setup_env.SetupError, match='none was found on PATH'):
+        setup_env.find_python()
 
 
 def test_failed_command_raises_setup_error_with_log(setup_env, tmp_path,
