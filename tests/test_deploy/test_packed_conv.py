@@ -184,6 +184,21 @@ def test_optimize_for_cpu_can_leave_the_weights_plain(levitpose_t_config):
     assert 'mkldnn::_convolution_pointwise' in graphs['packed']
 
 
+def test_a_trace_without_packing_can_be_saved(levitpose_t_config, tmp_path):
+    """The packed trace holds oneDNN's opaque tensors, which jit.save
+    cannot write (documented); pack_weights=False gives one it can."""
+    model = init_pose_model(levitpose_t_config).eval()
+    x = rand(1, 3, 64, 64)
+    packed = optimize_for_cpu(model, tuple(x.shape))
+    with pytest.raises(NotImplementedError, match='OpaqueTensorImpl'):
+        torch.jit.save(packed, str(tmp_path / 'packed.pt'))
+    plain = optimize_for_cpu(model, tuple(x.shape), pack_weights=False)
+    torch.jit.save(plain, str(tmp_path / 'plain.pt'))
+    loaded = torch.jit.load(str(tmp_path / 'plain.pt'))
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), packed(x), rtol=0, atol=1e-4)
+
+
 def test_no_torchscript_deprecation_notice_reaches_the_user(
         levitpose_t_config):
     model = init_pose_model(levitpose_t_config).eval()

@@ -56,6 +56,10 @@ def _scripted_conv() -> Callable[..., Tensor]:
 class PackedConv2d(nn.Module):
     """A 2-d convolution whose weight oneDNN reordered once (inference only).
 
+    The packed weight is an opaque oneDNN tensor: it cannot be saved
+    (``torch.save``, ``torch.jit.save``) or deep-copied; pack in the process
+    that runs the model.
+
     Args:
         weight (Tensor): ``(C_out, C_in / groups, kh, kw)``, float32, CPU.
         bias (Tensor, optional): ``(C_out,)``.

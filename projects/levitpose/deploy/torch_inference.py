@@ -91,7 +91,10 @@ def optimize_for_cpu(estimator: nn.Module,
             nothing without glibc). Defaults to True.
         pack_weights (bool): In the ``'jit'`` form, reorder every
             convolution's weight once for oneDNN before tracing (nothing
-            where PyTorch has no oneDNN). Defaults to True.
+            where PyTorch has no oneDNN). The packed weights are oneDNN's
+            opaque tensors, which ``torch.jit.save`` cannot write: build
+            the form in the process that runs it, or pass False for a
+            trace that can be saved. Defaults to True.
 
     Returns:
         nn.Module: Maps ``(N, 3, h, w)`` to the head's tensor output.
