@@ -42,6 +42,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / '.venv'
@@ -260,15 +261,24 @@ def stamp_value() -> str:
     return h.hexdigest()
 
 
+def python_version(python: str) -> Tuple[int, ...]:
+    """``(major, minor, micro)`` of an interpreter; ``()`` if it does not
+    run or says something else."""
+    out = subprocess.run(
+        [python, '-c', 'import sys; print(*sys.version_info[:3])'],
+        stdout=subprocess.PIPE,
+        text=True).stdout.split()
+    return tuple(int(v) for v in out) if len(out) == 3 else ()
+
+
+def python_usable(version: Tuple[int, ...]) -> bool:
+    """Whether the lock installs on this Python: :data:`PY_VERSION`, micro
+    :data:`PY_MIN_MICRO` or newer."""
+    return version[:2] == PY_VERSION and version[2] >= PY_MIN_MICRO
+
+
 def venv_python_ok() -> bool:
-    if not PY.exists():
-        return False
-    proc = subprocess.run([str(PY), '-c', 'import sys; print(sys.version)'],
-                          stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT,
-                          text=True)
-    return proc.returncode == 0 and proc.stdout.startswith('.'.join(
-        map(str, PY_VERSION)))
+    return PY.exists() and python_usable(python_version(str(PY)))
 
 
 def find_python() -> str:
@@ -283,16 +293,11 @@ def find_python() -> str:
     for cand in dict.fromkeys(candidates):  # each path once, in order
         if not cand:
             continue
-        out = subprocess.run(
-            [cand, '-c', 'import sys; print(*sys.version_info[:3])'],
-            stdout=subprocess.PIPE,
-            text=True).stdout.split()
-        version = tuple(int(v) for v in out) if len(out) == 3 else ()
-        if version[:2] != PY_VERSION:
-            continue
-        if version[2] >= PY_MIN_MICRO:
+        version = python_version(cand)
+        if python_usable(version):
             return cand
-        too_old.append(f'{".".join(out)} ({cand})')
+        if version[:2] == PY_VERSION:
+            too_old.append(f'{".".join(map(str, version))} ({cand})')
     if too_old:
         raise SetupError(f'Python {wanted} or a newer 3.11 is required to '
                          f'build .venv (the locked packages need it); found '

@@ -152,6 +152,21 @@ def test_find_python_tries_each_path_once(setup_env, monkeypatch):
     assert str(info.value).count('(/usr/bin/python3)') == 1
 
 
+@pytest.mark.parametrize('version, ok', [('3 11 9', True), ('3 11 2', False),
+                                         ('3 12 1', False), ('', False)])
+def test_an_existing_venv_is_reused_only_on_a_usable_python(
+        setup_env, monkeypatch, tmp_path, version, ok):
+    python = tmp_path / 'python'
+    python.touch()
+    monkeypatch.setattr(setup_env, 'PY', python)
+    monkeypatch.setattr(
+        setup_env, 'subprocess',
+        SimpleNamespace(
+            run=lambda cmd, **kwargs: SimpleNamespace(stdout=version),
+            PIPE=subprocess.PIPE))
+    assert setup_env.venv_python_ok() is ok
+
+
 def test_find_python_without_any_3_11(setup_env, monkeypatch):
     fake_pythons(setup_env, monkeypatch, {
         '/a/python': '3 10 4',
