@@ -14,7 +14,10 @@ any peer) to the form that runs fastest on a CPU, by what is measured in
   once for oneDNN (:func:`levitpose.deploy.packed_conv.pack_convolutions`;
   ``pack_weights=False`` leaves them), traced for one input shape and
   frozen with ``torch.jit.freeze`` (constants folded, Python overhead gone;
-  EfficientViT's own CPU speed test traces its model the same way);
+  EfficientViT's own CPU speed test traces its model the same way), then,
+  with packed weights, each activation that follows a packed convolution
+  fused into it as a oneDNN post-op
+  (:func:`levitpose.deploy.conv_activation.fuse_conv_activations`);
 - ``'compile'``: the deployed model compiled by ``torch.compile`` (inductor)
   for one input shape with its weights frozen as constants (inductor's
   ``freezing``: convolution weights packed once for oneDNN, activations and
@@ -45,6 +48,7 @@ from torch import nn
 
 from ..utils.errors import LEViTPoseError, UsageError, describe_error
 from .allocator import keep_freed_memory
+from .conv_activation import fuse_conv_activations
 from .onnx_export import TensorExportWrapper
 from .packed_conv import pack_convolutions
 
@@ -94,7 +98,8 @@ def optimize_for_cpu(estimator: nn.Module,
             where PyTorch has no oneDNN). The packed weights are oneDNN's
             opaque tensors, which ``torch.jit.save`` cannot write: build
             the form in the process that runs it, or pass False for a
-            trace that can be saved. Defaults to True.
+            trace that can be saved. With packed weights, activations
+            that follow a convolution are fused into it. Defaults to True.
 
     Returns:
         nn.Module: Maps ``(N, 3, h, w)`` to the head's tensor output.
@@ -126,8 +131,7 @@ def optimize_for_cpu(estimator: nn.Module,
     example = torch.rand(*shape, device=next(model.parameters()).device)
     if mode == 'compile':
         return _compile(model, example)
-    if pack_weights:
-        pack_convolutions(model, example)
+    packed = pack_weights and pack_convolutions(model, example)
     with torch.no_grad(), warnings.catch_warnings():
         # an untraced run first fills the caches of derived weights (the
         # sub-pixel kernels, where not packed), which the trace then holds
@@ -141,7 +145,10 @@ def optimize_for_cpu(estimator: nn.Module,
         warnings.filterwarnings(
             'ignore', category=FutureWarning, module=r'torch\.jit\.')
         traced = torch.jit.trace(model, example)
-        return torch.jit.freeze(traced.eval())
+        frozen = torch.jit.freeze(traced.eval())
+    if packed:
+        fuse_conv_activations(frozen.graph)
+    return frozen
 
 
 class _InferenceMode(nn.Module):
