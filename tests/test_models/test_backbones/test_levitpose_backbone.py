@@ -45,6 +45,18 @@ def test_stages_at_strides_4_8_16(arch, hw):
     assert model.out_channels == dims
 
 
+@pytest.mark.parametrize('arch', ['tiny', 'small'])
+def test_feature_maps_stay_channels_last(arch):
+    """The backbone computes channels-last (oneDNN's fast layout); nothing
+    after LStem may turn it back into NCHW."""
+    model = LEViTPose(arch=arch, out_indices=(0, 1, 2)).eval()
+    with torch.no_grad():
+        outs = model(torch.randn(1, 3, 64, 64))
+    for out in outs:
+        assert out.is_contiguous(memory_format=torch.channels_last)
+        assert not out.is_contiguous()
+
+
 def test_default_returns_stride_16_only():
     model = LEViTPose(small_arch()).eval()
     (feat, ) = model(torch.rand(1, 3, 64, 48))

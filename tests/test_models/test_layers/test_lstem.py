@@ -30,6 +30,31 @@ def test_channel_shuffle_three_groups():
     assert ChannelShuffle(3)(x).flatten().tolist() == [0, 2, 4, 1, 3, 5]
 
 
+def view_shuffle(x, groups):
+    """The shuffle as ShuffleNet writes it (the form ONNX export keeps)."""
+    B, C, H, W = x.shape
+    return x.view(B, groups, C // groups, H,
+                  W).transpose(1, 2).reshape(B, C, H, W)
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_channel_shuffle_keeps_the_memory_layout(channels_last):
+    """A channels-last map stays channels-last: the view-and-reshape form
+    returned NCHW, and every layer after LStem then ran in NCHW."""
+    x = torch.randn(2, 12, 5, 7)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    x.requires_grad_()
+    out = ChannelShuffle(3)(x)
+    assert torch.equal(out, view_shuffle(x, 3))
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    assert out.is_contiguous(memory_format=fmt)
+    weight = torch.randn(out.shape)
+    (grad, ) = torch.autograd.grad((out * weight).sum(), x)
+    (want, ) = torch.autograd.grad((view_shuffle(x, 3) * weight).sum(), x)
+    assert torch.equal(grad, want)
+
+
 @pytest.mark.parametrize('groups', [1, 0])
 def test_channel_shuffle_needs_two_groups(groups):
     with pytest.raises(ValueError, match='groups'):

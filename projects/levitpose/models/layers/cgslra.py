@@ -244,9 +244,12 @@ class CGSLRA(nn.Module):
             pooled = (rows @ tokens.reshape(-1, H, W * tokens.shape[-1]))
             pooled = cols @ pooled.unflatten(-1, (W, -1))  # (B, P, P, C/G)
             pooled = pooled.flatten(1, 2)
-        else:  # tokens seen as a channels-last map: no copy
+        else:  # tokens seen as a channels-last map: no copy. Unflatten
+            # first: unflattening the transposed view sets the stride of a
+            # batch of 1 so that the pooling no longer sees channels-last
+            # and copies its input to NCHW (every group, every block)
             pooled = F.adaptive_avg_pool2d(
-                tokens.transpose(1, 2).unflatten(2, hw), P)
+                tokens.unflatten(1, hw).permute(0, 3, 1, 2), P)
             pooled = pooled.flatten(2).transpose(1, 2)
         pooled = torch.cat([pooled] * self.heads, dim=1)  # once per head
         pooled = F.linear(pooled, reduce.sr.weight.flatten(1), reduce.sr.bias)

@@ -35,10 +35,18 @@ class ChannelShuffle(nn.Module):
         self.groups = groups
 
     def forward(self, x: Tensor) -> Tensor:
-        """Interleave the groups of ``(B, C, H, W)``."""
-        B, C, H, W = x.shape
-        return x.view(B, self.groups, C // self.groups, H,
-                      W).transpose(1, 2).reshape(B, C, H, W)
+        """Interleave the groups of ``(B, C, H, W)``, in ``x``'s memory
+        layout: ``F.channel_shuffle`` keeps a channels-last map
+        channels-last, where the reshape of the view it equals gives NCHW,
+        which made every layer after LStem run in NCHW (LEViTPose-T's
+        training graph about 1.17x slower on a CPU, ``docs/benchmarks.md``).
+        While exporting, that view and reshape (layout means nothing to
+        ONNX)."""
+        if torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export():
+            B, C, H, W = x.shape
+            return x.view(B, self.groups, C // self.groups, H,
+                          W).transpose(1, 2).reshape(B, C, H, W)
+        return F.channel_shuffle(x, self.groups)
 
 
 class MultiScaleDWConv(nn.Module):
