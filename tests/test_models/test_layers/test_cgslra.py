@@ -397,3 +397,27 @@ def test_zoo_reduces_qk_dim_below_group_width(arch):
 def test_bad_arguments_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         CGSLRA(**kwargs)
+
+
+@pytest.mark.parametrize('batch', [1, 2])
+def test_deployed_pooling_copies_nothing_on_a_channels_last_map(batch):
+    """The deployed attention pools its tokens seen as a channels-last map:
+    adaptive_avg_pool2d must not copy them to NCHW first (it did for a
+    batch of 1, in every group, when the view's batch stride was off).
+    Group 0 reads a channel slice of the map, which the pooling may make
+    dense; the later groups read their own tensors."""
+    from torch.profiler import ProfilerActivity, profile
+    attn = make_attention(dim=32, key_dim=8, heads=2, pool=3)
+    attn.switch_to_deploy()
+    x = torch.randn(batch, 32, 12,
+                    10).contiguous(memory_format=torch.channels_last)
+    with torch.no_grad(), profile(activities=[ProfilerActivity.CPU]) as prof:
+        attn(x)
+    pools = [e for e in prof.events() if e.name == 'aten::adaptive_avg_pool2d']
+    assert len(pools) == 4  # one per group
+
+    def copies_under(event):
+        return sum((child.name == 'aten::copy_') + copies_under(child)
+                   for child in event.cpu_children)
+
+    assert [copies_under(e) for e in pools[1:]] == [0] * 3
