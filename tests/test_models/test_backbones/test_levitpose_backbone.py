@@ -9,6 +9,7 @@ from levitpose.models.backbones import EfficientViT, LEViTPose
 from levitpose.models.layers import (CGSLRA, LocalWindowAttention, LStem,
                                      OverlapPatchEmbed, SandwichBlock,
                                      Subsample)
+from levitpose.models.layers.lstem import ChannelShuffle
 
 torch.set_num_threads(1)
 
@@ -225,6 +226,8 @@ def test_switch_to_deploy_keeps_outputs_and_is_idempotent(randomize_bn):
     assert not any(
         isinstance(m, nn.modules.batchnorm._BatchNorm)
         for m in model.modules())
+    # LStem's shuffle folded into the OPE convolution
+    assert not any(isinstance(m, ChannelShuffle) for m in model.modules())
     state = model.state_dict()
     assert state.keys() == fused_state.keys()
     assert all(torch.equal(state[k], fused_state[k]) for k in state)

@@ -140,3 +140,30 @@ def test_lstem_odd_channels_raise(channels):
 def test_lstem_fuses_to_convolutions(assert_fuses):
     stem = assert_fuses(LStem(3, 16), torch.rand(1, 3, 32, 24))
     assert type(stem.dw) is nn.Conv2d
+
+
+def test_fold_shuffle_into_the_next_conv_is_exact_and_idempotent():
+    torch.manual_seed(0)
+    stem, conv = LStem(3, 8).eval(), nn.Conv2d(8, 6, 3, stride=2, padding=1)
+    x = torch.rand(2, 3, 16, 12)
+    with torch.no_grad():
+        expected = conv(stem(x))
+        stem.fold_shuffle(conv)
+        folded = conv.weight.clone()
+        assert not any(isinstance(m, ChannelShuffle) for m in stem.modules())
+        torch.testing.assert_close(conv(stem(x)), expected, rtol=0, atol=1e-6)
+        stem.fold_shuffle(conv)  # a second call changes nothing
+    assert torch.equal(conv.weight, folded)
+
+
+@pytest.mark.parametrize(
+    'conv',
+    [nn.Conv2d(8, 8, 3, groups=2),
+     nn.Conv2d(4, 8, 1),
+     nn.Linear(8, 8)],
+    ids=['grouped', 'other-width', 'not-a-conv'])
+def test_fold_shuffle_refuses_what_it_cannot_fold(conv):
+    stem = LStem(3, 8)
+    with pytest.raises(ValueError, match='ungrouped Conv2d reading 8'):
+        stem.fold_shuffle(conv)
+    assert isinstance(stem.shuffle, ChannelShuffle)

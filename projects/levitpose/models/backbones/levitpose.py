@@ -6,7 +6,7 @@ The paper (LEViTPose, Computer Engineering and Applications 2024,
 re-implementation from them. ``docs/architecture.md`` maps every stated
 element to the class here and lists our choices where the paper is silent.
 """
-from typing import Tuple
+from typing import Optional, Tuple
 
 from mmpose.registry import MODELS
 from torch import nn
@@ -58,6 +58,17 @@ class LEViTPose(EfficientViT):
         self._attn_options = dict(
             qkv_kernel=qkv_kernel, group_out_norm=group_out_norm)
         super().__init__(arch=arch, **kwargs)
+
+    def switch_to_deploy(self, test_cfg: Optional[dict] = None) -> None:
+        """:meth:`EfficientViT.switch_to_deploy`, then LStem's channel
+        shuffle folded into the OPE convolution that reads it (its input
+        channels permuted; exact), so the deployed stem moves no data
+        between its convolutions. Idempotent."""
+        if self.deploy:
+            return
+        super().switch_to_deploy(test_cfg)
+        lstem, embed = self.stages[0].embed
+        lstem.fold_shuffle(embed)
 
     def _make_stem(self, in_channels: int, dim: int) -> nn.Module:
         """"LStem & OPE": LStem to stride 2, an OPE to stride 4."""

@@ -140,12 +140,43 @@ class LStem(nn.Module):
         if channels % 2:
             raise ValueError(f'LStem channels must be even, got {channels}')
         half = channels // 2
+        self.channels = channels
         self.conv = ConvBN(in_channels, channels, 3, stride=2)
         self.act = nn.ReLU()
         self.pw1 = ConvBN(half, half)
         self.dw = MultiScaleDWConv(half, kernels)
         self.pw2 = ConvBN(half, half)
         self.shuffle = ChannelShuffle(2)
+
+    @torch.no_grad()
+    def fold_shuffle(self, conv: nn.Conv2d) -> None:
+        """For deployment: fold the channel shuffle into ``conv``, the
+        convolution that reads LStem's output, and drop it (exact: the
+        shuffle is a permutation of ``conv``'s input channels). A second
+        call does nothing.
+
+        Args:
+            conv (nn.Conv2d): Reads this module's output; its weight is
+                changed in place.
+
+        Raises:
+            ValueError: if ``conv`` is grouped or reads another width.
+        """
+        if not isinstance(self.shuffle, ChannelShuffle):
+            return
+        channels = self.channels
+        if (not isinstance(conv, nn.Conv2d) or conv.groups != 1
+                or conv.in_channels != channels):
+            raise ValueError(f'the shuffle folds into an ungrouped Conv2d '
+                             f'reading {channels} channels, got {conv}')
+        # output channel j of the shuffle is its input channel source[j]
+        source = self.shuffle(
+            torch.arange(channels, dtype=torch.float32).view(
+                1, channels, 1, 1)).flatten().long()
+        weight = torch.empty_like(conv.weight)
+        weight[:, source] = conv.weight
+        conv.weight.copy_(weight)
+        self.shuffle = nn.Identity()
 
     def forward(self, x: Tensor) -> Tensor:
         """``(B, C_in, H, W)`` -> ``(B, C, H/2, W/2)``."""
