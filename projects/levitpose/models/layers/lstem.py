@@ -170,9 +170,8 @@ class LStem(nn.Module):
             raise ValueError(f'the shuffle folds into an ungrouped Conv2d '
                              f'reading {channels} channels, got {conv}')
         # output channel j of the shuffle is its input channel source[j]
-        source = self.shuffle(
-            torch.arange(channels, dtype=torch.float32).view(
-                1, channels, 1, 1)).flatten().long()
+        index = torch.arange(channels, dtype=torch.float32)
+        source = self.shuffle(index.view(1, channels, 1, 1)).flatten().long()
         weight = torch.empty_like(conv.weight)
         weight[:, source] = conv.weight
         conv.weight.copy_(weight)
