@@ -97,7 +97,8 @@ EXTRA_FLOP_HANDLES: Dict[str, Handle] = {
 #: ignored explicitly so that every remaining one is reported.
 ZERO_FLOP_OPS = [
     f'aten::{name}' for name in (
-        'pixel_shuffle pixel_unshuffle flip ge le lt ne rand bernoulli_ '
+        'pixel_shuffle pixel_unshuffle channel_shuffle native_channel_shuffle '
+        'flip ge le lt ne rand bernoulli_ '
         'repeat expand_as chunk clone split unflatten pad hardtanh hardtanh_ '
         'relu6').split()
 ]
