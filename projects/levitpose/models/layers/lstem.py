@@ -38,10 +38,9 @@ class ChannelShuffle(nn.Module):
         """Interleave the groups of ``(B, C, H, W)``, in ``x``'s memory
         layout: ``F.channel_shuffle`` keeps a channels-last map
         channels-last, where the reshape of the view it equals gives NCHW,
-        which made every layer after LStem run in NCHW (LEViTPose-T's
-        training graph about 1.17x slower on a CPU, ``docs/benchmarks.md``).
-        While exporting, that view and reshape (layout means nothing to
-        ONNX)."""
+        which made every layer after LStem run in NCHW, slower on a CPU
+        (``docs/benchmarks.md``, issue 20's fifth round). While exporting,
+        that view and reshape (layout means nothing to ONNX)."""
         if torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export():
             B, C, H, W = x.shape
             return x.view(B, self.groups, C // self.groups, H,
