@@ -167,3 +167,15 @@ def test_fold_shuffle_refuses_what_it_cannot_fold(conv):
     with pytest.raises(ValueError, match='ungrouped Conv2d reading 8'):
         stem.fold_shuffle(conv)
     assert isinstance(stem.shuffle, ChannelShuffle)
+
+
+def test_a_state_dict_without_the_fold_does_not_load_into_the_folded_form():
+    """A deployed checkpoint saved before the fold existed has the OPE
+    weights unpermuted: it must be refused, not give wrong outputs."""
+    stem, conv = LStem(3, 8).eval(), nn.Conv2d(8, 6, 1)
+    stem.fold_shuffle(conv)
+    state = stem.state_dict()
+    assert 'shuffle_folded' in state
+    del state['shuffle_folded']
+    with pytest.raises(RuntimeError, match='shuffle_folded'):
+        stem.load_state_dict(state, strict=True)

@@ -151,8 +151,10 @@ class LStem(nn.Module):
     def fold_shuffle(self, conv: nn.Conv2d) -> None:
         """For deployment: fold the channel shuffle into ``conv``, the
         convolution that reads LStem's output, and drop it (exact: the
-        shuffle is a permutation of ``conv``'s input channels). A second
-        call does nothing.
+        shuffle is a permutation of ``conv``'s input channels). The state
+        dict gains the key ``shuffle_folded``, so that a deployed state dict
+        saved before the fold existed does not load. A second call does
+        nothing.
 
         Args:
             conv (nn.Conv2d): Reads this module's output; its weight is
@@ -175,6 +177,10 @@ class LStem(nn.Module):
         weight[:, source] = conv.weight
         conv.weight.copy_(weight)
         self.shuffle = nn.Identity()
+        # a state dict key of the folded form: a deployed checkpoint saved
+        # before the fold (its OPE weights not permuted) lacks it and is
+        # refused by a strict load instead of giving wrong outputs
+        self.register_buffer('shuffle_folded', torch.ones(()))
 
     def forward(self, x: Tensor) -> Tensor:
         """``(B, C_in, H, W)`` -> ``(B, C, H/2, W/2)``."""
