@@ -70,15 +70,17 @@ def check_least(args: argparse.Namespace,
         args (argparse.Namespace): The parsed options.
         minimums (Iterable[tuple[str, int]]): ``(flag, least value)`` per
             option, in the order they are checked; an option left unset
-            (None) passes.
+            (None) passes, and each value of a list option (``nargs``) is
+            checked.
 
     Raises:
         UsageError: ``<flag> must be >= <least>, got <value>``.
     """
     for flag, minimum in minimums:
-        value = getattr(args, flag.lstrip('-').replace('-', '_'))
-        if value is not None and value < minimum:
-            raise UsageError(f'{flag} must be >= {minimum}, got {value}')
+        given = getattr(args, flag.lstrip('-').replace('-', '_'))
+        for value in given if isinstance(given, (list, tuple)) else [given]:
+            if value is not None and value < minimum:
+                raise UsageError(f'{flag} must be >= {minimum}, got {value}')
 
 
 def run_tool(func: Callable[[], Optional[int]],

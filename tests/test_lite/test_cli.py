@@ -119,3 +119,13 @@ def test_check_least_passes_unset_and_least_values():
                     (('--warmup', 0, ''), ('--max-batch-size', None, '')))
     check_least(
         parser.parse_args([]), (('--warmup', 0), ('--max-batch-size', 1)))
+
+
+def test_check_least_checks_every_value_of_a_list_option():
+    parser = ToolParser(prog='tool')
+    parser.add_argument('--intervals', type=int, nargs='+', default=[1, 5])
+    check_least(parser.parse_args([]), (('--intervals', 1), ))
+    with pytest.raises(UsageError, match='^--intervals must be >= 1, got 0$'):
+        check_least(
+            parser.parse_args(['--intervals', '3', '0']),
+            (('--intervals', 1), ))

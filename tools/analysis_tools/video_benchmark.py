@@ -44,7 +44,7 @@ import sys
 import time
 
 from levitpose_lite.cli import (ToolParser, add_int_options, add_out_dir,
-                                command_line, run_tool)
+                                check_least, command_line, run_tool)
 from levitpose_lite.errors import (InvalidInputError, UsageError, check_file,
                                    first_line)
 
@@ -301,15 +301,10 @@ def write_text(out_dir: str, name: str, text: str) -> None:
 
 def _check_args(args) -> None:
     """Raise the first usage error of ``args``."""
-    values = {
-        flag: [getattr(args, flag[2:].replace('-', '_'))]
-        for flag, _, _ in COUNTS
-    }
-    values['--intervals'] = args.intervals
-    values['--demo-det-intervals'] = args.demo_det_intervals
-    for name, given in values.items():
-        if any(value is not None and value < 1 for value in given):
-            raise UsageError(f'{name} must be >= 1')
+    counts = [flag for flag, _, _ in COUNTS]
+    check_least(args,
+                [(flag, 1)
+                 for flag in counts + ['--intervals', '--demo-det-intervals']])
     if args.demo or args.compare_detectors:
         if args.onnx is not None or (args.demo and args.compare_detectors):
             raise UsageError('--demo and --compare-detectors take no ONNX '
