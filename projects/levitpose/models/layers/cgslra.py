@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .conv_bn import ConvBN
+from .exporting import exporting
 
 __all__ = ['adaptive_pool_matrix', 'SpatialLinearReduction', 'CGSLRA']
 
@@ -237,7 +238,7 @@ class CGSLRA(nn.Module):
         W*C/G)`` (no transpose, no pooling operator)."""
         reduce = self.reduce[i]
         P = reduce.pool_size
-        if torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export():
+        if exporting():
             H, W = hw
             rows = adaptive_pool_matrix(H, P).to(tokens)
             cols = adaptive_pool_matrix(W, P).to(tokens)

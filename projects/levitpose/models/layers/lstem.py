@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .conv_bn import ConvBN
+from .exporting import exporting
 
 __all__ = ['ChannelShuffle', 'MultiScaleDWConv', 'LStem']
 
@@ -41,7 +42,7 @@ class ChannelShuffle(nn.Module):
         which made every layer after LStem run in NCHW, slower on a CPU
         (``docs/benchmarks.md``, issue 20's fifth round). While exporting,
         that view and reshape (layout means nothing to ONNX)."""
-        if torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export():
+        if exporting():
             B, C, H, W = x.shape
             return x.view(B, self.groups, C // self.groups, H,
                           W).transpose(1, 2).reshape(B, C, H, W)

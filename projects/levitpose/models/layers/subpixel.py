@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .exporting import exporting
+
 __all__ = ['SubPixelConvTranspose2d']
 
 
@@ -112,7 +114,7 @@ class SubPixelConvTranspose2d(nn.ConvTranspose2d):
 
     def forward(self, x: Tensor) -> Tensor:
         """Upsample ``(B, C_in, H, W)`` to ``(B, C_out, 2H, 2W)``."""
-        if torch.onnx.is_in_onnx_export() or torch.compiler.is_exporting():
+        if exporting():
             return super().forward(x)
         if torch.is_grad_enabled() and self.weight.requires_grad:
             weight, bias, padding = self.subpixel_conv()  # differentiable
