@@ -181,7 +181,8 @@ class LStem(nn.Module):
         # a state dict key of the folded form: a deployed checkpoint saved
         # before the fold (its OPE weights not permuted) lacks it and is
         # refused by a strict load instead of giving wrong outputs
-        self.register_buffer('shuffle_folded', torch.ones(()))
+        self.register_buffer('shuffle_folded',
+                             torch.ones((), device=conv.weight.device))
 
     def forward(self, x: Tensor) -> Tensor:
         """``(B, C_in, H, W)`` -> ``(B, C, H/2, W/2)``."""
